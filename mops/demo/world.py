@@ -1,0 +1,113 @@
+"""The demo world: channels with known causal effects and response curves, accounts, campaigns.
+
+Everything the simulation treats as ground truth is declared here, so the truth file written beside
+the data is exactly what generated it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class PaidChannel:
+    """A paid platform whose clicks follow a saturating curve of spend (USD/day).
+
+    clicks/day = max_clicks * spend^shape / (spend^shape + half_saturation^shape)
+    Each tracked session converts with `conversion_probability` (the causal, incremental effect);
+    the purchase happens after a geometric lag: P(lag = k days) = (1 - carryover) * carryover^k,
+    which is geometric adstock with decay `carryover` in media-mix terms.
+    """
+
+    channel_id: str
+    base_daily_spend_usd: float
+    half_saturation_usd: float
+    max_clicks: float
+    conversion_probability: float
+    carryover: float
+    shape: float = 1.0
+
+
+@dataclass(frozen=True)
+class OrganicChannel:
+    channel_id: str
+    source: str
+    medium: str
+    sessions_per_day: float
+    conversion_probability: float
+    carryover: float = 0.3
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    account_id: str
+    name: str
+    currency: str
+    time_zone: str  # IANA; Microsoft accounts also carry their own time zone name below
+    share: float  # of the platform's spend
+    microsoft_time_zone: str | None = None
+
+
+PAID_CHANNELS: tuple[PaidChannel, ...] = (
+    PaidChannel("google_ads", 600.0, 800.0, 450.0, 0.060, 0.30),
+    PaidChannel("microsoft_ads", 150.0, 250.0, 110.0, 0.050, 0.30),
+    PaidChannel("meta_ads", 500.0, 400.0, 320.0, 0.020, 0.50),
+    PaidChannel("linkedin_ads", 300.0, 900.0, 160.0, 0.040, 0.60),
+    PaidChannel("tiktok_ads", 200.0, 150.0, 180.0, 0.015, 0.40),
+)
+
+ORGANIC_CHANNELS: tuple[OrganicChannel, ...] = (
+    OrganicChannel("organic_search", "google", "organic", 150.0, 0.030),
+    OrganicChannel("email", "newsletter", "email", 60.0, 0.050),
+    OrganicChannel("referral", "partnerblog.example", "referral", 30.0, 0.030),
+    OrganicChannel("direct", "(direct)", "(none)", 80.0, 0.040, carryover=0.0),
+)
+
+# How each paid platform's clicks arrive in GA4 (collected_traffic_source).
+PAID_UTM: dict[str, tuple[str, str]] = {
+    "google_ads": ("google", "cpc"),
+    "microsoft_ads": ("bing", "cpc"),
+    "meta_ads": ("facebook", "paid_social"),
+    "linkedin_ads": ("linkedin", "paid_social"),
+    "tiktok_ads": ("tiktok", "paid_social"),
+}
+
+ACCOUNTS: tuple[Account, ...] = (
+    Account("google_ads", "1234567890", "Acme US Search", "USD", "America/New_York", 0.7),
+    Account("google_ads", "2345678901", "Acme UK Search", "GBP", "Europe/London", 0.3),
+    Account("microsoft_ads", "180012345", "Acme Bing US", "USD", "America/Chicago", 1.0,
+            microsoft_time_zone="CentralTimeUSCanada"),
+    Account("meta_ads", "10150001", "Acme EU Social", "EUR", "Europe/Berlin", 0.6),
+    Account("meta_ads", "10150002", "Acme US Social", "USD", "America/Los_Angeles", 0.4),
+    Account("linkedin_ads", "508000001", "Acme B2B", "EUR", "UTC", 1.0),
+    Account("tiktok_ads", "7012345678901234567", "Acme JP Video", "JPY", "Asia/Tokyo", 1.0),
+)
+
+CAMPAIGN_THEMES = ("Brand", "Generic", "Competitor", "Retargeting", "Prospecting", "Promo", "Launch")
+
+# Share of ad clicks that become a tracked GA4 session (bounces before the tag, blockers).
+SESSION_TRACKING_RATE = 0.9
+# Average order value (USD) of a purchase; revenue is log-normal around it.
+AVERAGE_ORDER_VALUE_USD = 180.0
+# Platforms claim a conversion when the user clicked them within this many days (click-through).
+PLATFORM_CLAIM_WINDOW_DAYS = 30
+# Share of purchases GA4 logs twice (a known tag quirk; staging dedupes on transaction_id).
+DUPLICATE_PURCHASE_RATE = 0.01
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    seed: int = 42
+    days: int = 180
+    end_date: str | None = None  # ISO date; default yesterday (UTC)
+    scale: float = 1.0  # multiplies spend, clicks, organic sessions and users
+    users: int = 20_000
+    campaigns_per_account: int = 3
+    property_time_zone: str = "UTC"
+    drift: dict[str, float] = field(
+        default_factory=lambda: {"google_ads": 0.5, "meta_ads": 0.6, "linkedin_ads": 0.4}
+    )  # platform -> point in the period (share of days) where its export switches format version
+
+    def as_dict(self) -> dict:
+        return asdict(self)

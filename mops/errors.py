@@ -1,0 +1,18 @@
+"""Errors users see: each names what went wrong and where, so the message alone is actionable."""
+
+
+class MopsError(Exception):
+    """Base for errors reported to users without a traceback."""
+
+
+class RefusedFile(MopsError):
+    """A landing file that cannot be loaded; nothing of it was written."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"refused {path}: {reason}")
+
+
+class WarehouseBusy(MopsError):
+    """The embedded warehouse is open read-write in another process."""

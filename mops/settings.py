@@ -1,0 +1,72 @@
+"""One settings object for the whole project (env prefix MOPS_); tests build their own instance."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOPS_", env_file=".env", extra="ignore")
+
+    project_dir: Path = PROJECT_DIR
+    # DuckDB file path (relative paths are under project_dir); the embedded default warehouse.
+    warehouse: str = "warehouse/mops.duckdb"
+    # Folder of platform export files: <landing_dir>/<source>/<table>/<file>.{csv,jsonl,parquet}
+    landing_dir: Path = Path("landing")
+    # ISO 4217 code every money column is also converted to.
+    reporting_currency: str = "USD"
+    # GA4 property time zone: event_date in the export is a date in this zone.
+    ga4_property_timezone: str = "UTC"
+    # Where mops writes run artifacts (reports, demo truth, logs).
+    var_dir: Path = Path("var")
+    # Conversion lookback for path building, in days.
+    attribution_lookback_days: int = Field(default=30, ge=1, le=365)
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"reporting_currency must be an ISO 4217 code like USD, got {value!r}")
+        return value.upper()
+
+    def resolve(self, path: Path | str) -> Path:
+        path = Path(path)
+        return path if path.is_absolute() else self.project_dir / path
+
+    @cached_property
+    def warehouse_path(self) -> Path:
+        return self.resolve(self.warehouse)
+
+    @property
+    def landing_path(self) -> Path:
+        return self.resolve(self.landing_dir)
+
+    @property
+    def var_path(self) -> Path:
+        return self.resolve(self.var_dir)
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_dir / "dbt_project"
+
+    @property
+    def contracts_dir(self) -> Path:
+        return self.project_dir / "contracts"
+
+    def dbt_vars(self) -> dict[str, object]:
+        """The settings dbt needs, passed as --vars so dbt and Python never disagree."""
+        return {
+            "mops_reporting_currency": self.reporting_currency,
+            "mops_ga4_property_timezone": self.ga4_property_timezone,
+            "mops_attribution_lookback_days": self.attribution_lookback_days,
+        }
+
+
+def get_settings() -> Settings:
+    return Settings()
