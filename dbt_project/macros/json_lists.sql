@@ -1,0 +1,63 @@
+{#-
+  Platform exports carry repeated records as JSON lists of small objects:
+  Meta's actions [{action_type, value}], GA4's event_params [{key, value: {string_value, int_value}}].
+  These macros read one entry by its key, on every supported adapter.
+-#}
+
+{% macro json_list_sum(json_column, key_field, key_value, value_field) -%}
+    {{ return(adapter.dispatch('json_list_sum', 'mops')(json_column, key_field, key_value, value_field)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_list_sum(json_column, key_field, key_value, value_field) -%}
+    list_sum(list_transform(
+        list_filter(
+            from_json({{ json_column }}, '[{"{{ key_field }}": "VARCHAR", "{{ value_field }}": "VARCHAR"}]'),
+            lambda entry: entry.{{ key_field }} = '{{ key_value }}'
+        ),
+        lambda entry: try_cast(entry.{{ value_field }} as double)
+    ))
+{%- endmacro %}
+
+{% macro postgres__json_list_sum(json_column, key_field, key_value, value_field) -%}
+    (
+        select sum(cast(entry ->> '{{ value_field }}' as double precision))
+        from jsonb_array_elements(cast({{ json_column }} as jsonb)) as entry
+        where entry ->> '{{ key_field }}' = '{{ key_value }}'
+    )
+{%- endmacro %}
+
+{% macro ga4_event_param(json_column, key, value_kind) -%}
+    {{ return(adapter.dispatch('ga4_event_param', 'mops')(json_column, key, value_kind)) }}
+{%- endmacro %}
+
+{% macro duckdb__ga4_event_param(json_column, key, value_kind) -%}
+    list_filter(
+        from_json(
+            {{ json_column }},
+            '[{"key": "VARCHAR", "value": {"string_value": "VARCHAR", "int_value": "BIGINT", "double_value": "DOUBLE"}}]'
+        ),
+        lambda param: param.key = '{{ key }}'
+    )[1].value.{{ value_kind }}
+{%- endmacro %}
+
+{% macro postgres__ga4_event_param(json_column, key, value_kind) -%}
+    (
+        select param -> 'value' ->> '{{ value_kind }}'
+        from jsonb_array_elements(cast({{ json_column }} as jsonb)) as param
+        where param ->> 'key' = '{{ key }}'
+        limit 1
+    )
+{%- endmacro %}
+
+{% macro json_first_string(json_column, path) -%}
+    {{ return(adapter.dispatch('json_first_string', 'mops')(json_column, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_first_string(json_column, path) -%}
+    json_extract_string({{ json_column }}, '$[0]{{ path }}')
+{%- endmacro %}
+
+{% macro postgres__json_first_string(json_column, path) -%}
+    {%- set keys = path.strip('.').split('.') if path else [] -%}
+    (cast({{ json_column }} as jsonb) -> 0{% for k in keys %} -> '{{ k }}'{% endfor %}) #>> '{}'
+{%- endmacro %}

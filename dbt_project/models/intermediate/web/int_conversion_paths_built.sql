@@ -1,0 +1,110 @@
+{#-
+  Journeys: a user's touches up to and including the session of a conversion (within the lookback
+  window, after the user's previous conversion) form that conversion's path; the touches after a
+  user's last conversion form one non-converting journey. Markov attribution needs both.
+  Grain: one row per journey.
+-#}
+with
+
+touchpoints as (
+
+    select * from {{ ref('int_sessions_channel_mapped') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('int_purchases_deduplicated') }}
+
+),
+
+conversion_sequence as (
+
+    select
+        transaction_id,
+        user_pseudo_id,
+        converted_at,
+        revenue,
+        revenue_currency,
+        row_number() over (partition by user_pseudo_id order by converted_at, transaction_id) as conversion_number
+    from conversions
+
+),
+
+touch_journey as (
+
+    -- journey number of a touch = number of the user's conversions before it, plus one
+    select
+        touchpoints.session_key,
+        touchpoints.user_pseudo_id,
+        touchpoints.session_started_at,
+        touchpoints.channel_id,
+        1 + (
+            select count(*)
+            from conversion_sequence as earlier
+            where
+                earlier.user_pseudo_id = touchpoints.user_pseudo_id
+                and earlier.converted_at < touchpoints.session_started_at
+        ) as journey_number
+    from touchpoints
+
+),
+
+touches_in_window as (
+
+    select
+        touch_journey.*,
+        conversion_sequence.transaction_id,
+        conversion_sequence.converted_at,
+        conversion_sequence.revenue,
+        conversion_sequence.revenue_currency
+    from touch_journey
+    left join conversion_sequence
+        on touch_journey.user_pseudo_id = conversion_sequence.user_pseudo_id
+        and touch_journey.journey_number = conversion_sequence.conversion_number
+    where
+        conversion_sequence.transaction_id is null
+        or touch_journey.session_started_at >= {{ dbt.dateadd(
+            'day', -1 * var('mops_attribution_lookback_days'), 'conversion_sequence.converted_at'
+        ) }}
+
+),
+
+journeys as (
+
+    select
+        user_pseudo_id,
+        journey_number,
+        max(transaction_id) as conversion_id,
+        max(converted_at) as converted_at,
+        max(revenue) as revenue,
+        max(revenue_currency) as revenue_currency,
+        count(*) as touch_count,
+        min(session_started_at) as first_touched_at,
+        max(session_started_at) as last_touched_at,
+        {{ dbt.listagg('channel_id', "' > '", 'order by session_started_at, session_key') }} as channel_path
+    from touches_in_window
+    group by user_pseudo_id, journey_number
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['user_pseudo_id', "'#'", 'cast(journey_number as varchar)']) }} as journey_id,
+        user_pseudo_id,
+        journey_number,
+        conversion_id,
+        conversion_id is not null as is_converted,
+        converted_at,
+        revenue,
+        revenue_currency,
+        touch_count,
+        first_touched_at,
+        last_touched_at,
+        channel_path
+    from journeys
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{#-
+  GA4 events rolled up to sessions (user_pseudo_id + ga_session_id). A session's source is the first
+  collected source in it; a session with none is direct.
+  Grain: one row per session.
+-#}
+with
+
+events as (
+
+    select * from {{ ref('stg_ga4__events') }}
+    where ga_session_id is not null
+
+),
+
+sourced_events as (
+
+    select
+        user_pseudo_id,
+        ga_session_id,
+        session_source,
+        session_medium,
+        session_campaign_name,
+        session_campaign_id,
+        gclid,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id order by event_at, event_id
+        ) as source_rank
+    from events
+    where session_source is not null or session_medium is not null or gclid is not null
+
+),
+
+sessions as (
+
+    select
+        user_pseudo_id,
+        ga_session_id,
+        min(event_at) as session_started_at,
+        max(event_at) as session_ended_at,
+        max(user_id) as user_id,
+        count(*) as event_count,
+        sum(case when event_name = 'purchase' then 1 else 0 end) as purchase_event_count
+    from events
+    group by user_pseudo_id, ga_session_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['sessions.user_pseudo_id', "'-'", 'cast(sessions.ga_session_id as varchar)']) }}
+            as session_key,
+        sessions.user_pseudo_id,
+        sessions.ga_session_id,
+        sessions.session_started_at,
+        sessions.session_ended_at,
+        sessions.user_id,
+        sessions.event_count,
+        sessions.purchase_event_count,
+        -- auto-tagged Google clicks carry a gclid and no utm source
+        lower(coalesce(
+            sourced_events.session_source,
+            case when sourced_events.gclid is not null then 'google' end,
+            '(direct)'
+        )) as session_source,
+        lower(coalesce(
+            sourced_events.session_medium,
+            case when sourced_events.gclid is not null then 'cpc' end,
+            '(none)'
+        )) as session_medium,
+        sourced_events.session_campaign_name,
+        sourced_events.session_campaign_id
+    from sessions
+    left join sourced_events
+        on sessions.user_pseudo_id = sourced_events.user_pseudo_id
+        and sessions.ga_session_id = sourced_events.ga_session_id
+        and sourced_events.source_rank = 1
+
+)
+
+select * from final

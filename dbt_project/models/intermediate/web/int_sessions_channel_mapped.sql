@@ -1,0 +1,44 @@
+{#-
+  Each session gets the channel of the first (lowest priority number) channel_source_mapping rule its
+  source / medium match. Grain: one row per session.
+-#}
+with
+
+sessions as (
+
+    select * from {{ ref('int_ga4_sessions_aggregated') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('channel_source_mapping') }}
+
+),
+
+matched as (
+
+    select
+        sessions.session_key,
+        rules.channel_id,
+        row_number() over (partition by sessions.session_key order by rules.priority) as rule_rank
+    from sessions
+    inner join rules
+        on sessions.session_source like lower(rules.source_pattern)
+        and sessions.session_medium like lower(rules.medium_pattern)
+
+),
+
+final as (
+
+    select
+        sessions.*,
+        coalesce(matched.channel_id, 'other') as channel_id
+    from sessions
+    left join matched
+        on sessions.session_key = matched.session_key
+        and matched.rule_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+with
+
+sessions as (
+
+    select * from {{ ref('int_sessions_channel_mapped') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_user_identities_stitched') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('channels') }}
+
+),
+
+final as (
+
+    select
+        cast(sessions.session_key as varchar) as touchpoint_id,
+        cast(sessions.user_pseudo_id as varchar) as user_pseudo_id,
+        cast(identities.customer_id as varchar) as customer_id,
+        cast(sessions.session_started_at as timestamp) as touched_at,
+        cast({{ utc_to_local('sessions.session_started_at', "'" ~ var('mops_ga4_property_timezone') ~ "'") }} as date)
+            as touch_date,
+        cast(sessions.channel_id as varchar) as channel_id,
+        cast(channels.is_paid as boolean) as is_paid,
+        cast(sessions.session_source as varchar) as source,
+        cast(sessions.session_medium as varchar) as medium,
+        cast(sessions.session_campaign_name as varchar) as campaign_name,
+        cast(sessions.session_campaign_id as varchar) as campaign_id,
+        cast(sessions.purchase_event_count > 0 as boolean) as has_purchase
+    from sessions
+    left join identities on sessions.user_pseudo_id = identities.user_pseudo_id
+    left join channels on sessions.channel_id = channels.channel_id
+
+)
+
+select * from final

@@ -1,0 +1,93 @@
+with
+
+source as (
+
+    select * from {{ source('ga4', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        {{ dbt.hash(dbt.concat(['user_pseudo_id', "'|'", 'cast(event_timestamp as varchar)', "'|'", 'event_name'])) }}
+            as event_id,
+        event_date,
+        event_timestamp as event_timestamp_micros,
+        {{ timestamp_from_micros('event_timestamp') }} as event_at,
+        event_name,
+        user_pseudo_id,
+        user_id,
+        cast({{ ga4_event_param('event_params', 'ga_session_id', 'int_value') }} as bigint) as ga_session_id,
+        {{ ga4_event_param('event_params', 'page_location', 'string_value') }} as page_location,
+        coalesce(
+            "collected_traffic_source.manual_source",
+            {{ ga4_event_param('event_params', 'source', 'string_value') }}
+        ) as session_source,
+        coalesce(
+            "collected_traffic_source.manual_medium",
+            {{ ga4_event_param('event_params', 'medium', 'string_value') }}
+        ) as session_medium,
+        coalesce(
+            "collected_traffic_source.manual_campaign_name",
+            {{ ga4_event_param('event_params', 'campaign', 'string_value') }}
+        ) as session_campaign_name,
+        "collected_traffic_source.manual_campaign_id" as session_campaign_id,
+        "collected_traffic_source.gclid" as gclid,
+        "traffic_source.source" as first_user_source,
+        "traffic_source.medium" as first_user_medium,
+        "traffic_source.name" as first_user_campaign_name,
+        "ecommerce.transaction_id" as transaction_id,
+        "ecommerce.purchase_revenue" as purchase_revenue,
+        "ecommerce.purchase_revenue_in_usd" as purchase_revenue_in_usd,
+        {{ ga4_event_param('event_params', 'currency', 'string_value') }} as event_currency,
+        "device.category" as device_category,
+        "geo.country" as geo_country,
+        _mops_file as source_file,
+        _mops_loaded_at as loaded_at
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ latest_restatement(['event_id']) }} as restatement_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_date,
+        event_timestamp_micros,
+        event_at,
+        event_name,
+        user_pseudo_id,
+        user_id,
+        ga_session_id,
+        page_location,
+        session_source,
+        session_medium,
+        session_campaign_name,
+        session_campaign_id,
+        gclid,
+        first_user_source,
+        first_user_medium,
+        first_user_campaign_name,
+        transaction_id,
+        purchase_revenue,
+        purchase_revenue_in_usd,
+        event_currency,
+        device_category,
+        geo_country,
+        source_file,
+        loaded_at
+    from ranked
+    where restatement_rank = 1
+
+)
+
+select * from final
