@@ -28,8 +28,7 @@ class GeneratedFile:
 
 def _table_description(table: LandingTable) -> str:
     versions = "; ".join(f"{v}: {text}" for v, text in table.versions.items())
-    return (f"{table.description.strip()}\n\nFormat: {table.api}. Grain: {table.grain}. "
-            f"Known versions: {versions}")
+    return f"{table.description.strip()}\n\nFormat: {table.api}. Grain: {table.grain}. Known versions: {versions}"
 
 
 def _column_entry(table: LandingTable, field) -> dict:
@@ -56,29 +55,38 @@ def source_yaml(registry: Registry, source: str) -> str:
     spec = registry.sources[source]
     tables = []
     for table in spec.tables.values():
-        tables.append({
-            "name": table.name,
-            "identifier": table.raw_table,
-            "description": _table_description(table),
-            "meta": {"api": table.api, "grain": table.grain, "key": list(table.key),
-                     "format_versions": dict(table.versions)},
-            "columns": [_column_entry(table, f) for f in table.fields] + [
-                {"name": "_mops_file", "description": "Landing file the row came from (relative path)."},
-                {"name": "_mops_format_version", "description": "Format version the file matched."},
-                {"name": "_mops_row", "description": "Row number within the file."},
-                {"name": "_mops_loaded_at", "description": "When mops ingest loaded the file (UTC)."},
-            ],
-        })
+        tables.append(
+            {
+                "name": table.name,
+                "identifier": table.raw_table,
+                "description": _table_description(table),
+                "meta": {
+                    "api": table.api,
+                    "grain": table.grain,
+                    "key": list(table.key),
+                    "format_versions": dict(table.versions),
+                },
+                "columns": [_column_entry(table, f) for f in table.fields]
+                + [
+                    {"name": "_mops_file", "description": "Landing file the row came from (relative path)."},
+                    {"name": "_mops_format_version", "description": "Format version the file matched."},
+                    {"name": "_mops_row", "description": "Row number within the file."},
+                    {"name": "_mops_loaded_at", "description": "When mops ingest loaded the file (UTC)."},
+                ],
+            }
+        )
     doc = {
         "version": 2,
-        "sources": [{
-            "name": source,
-            "description": spec.description,
-            "schema": "raw",
-            "loader": "mops ingest",
-            "config": {"loaded_at_field": "_mops_loaded_at", "freshness": FRESHNESS},
-            "tables": tables,
-        }],
+        "sources": [
+            {
+                "name": source,
+                "description": spec.description,
+                "schema": "raw",
+                "loader": "mops ingest",
+                "config": {"loaded_at_field": "_mops_loaded_at", "freshness": FRESHNESS},
+                "tables": tables,
+            }
+        ],
     }
     return f"# {HEADER.format(source=source)}\n" + yaml.safe_dump(doc, sort_keys=False, width=110)
 
@@ -131,17 +139,21 @@ def formats_doc(registry: Registry) -> str:
             lines += ["", "| field | type | required | versions | staged as | notes |", "|---|---|---|---|---|---|"]
             for f in table.fields:
                 notes = "; ".join(
-                    x for x in (
+                    x
+                    for x in (
                         f.description,
                         f"format `{f.format}`" if f.format else "",
                         f"maps to canonical `{f.canonical}`" if f.canonical else "",
                         f"currency: {f.currency}" if f.currency else "",
                         "PII" if f.pii else "",
-                    ) if x
+                    )
+                    if x
                 )
                 versions = ", ".join(f.versions) if f.versions else "all"
-                lines.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | {versions} | "
-                             f"`{f.staging}` | {notes} |")
+                lines.append(
+                    f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | {versions} | "
+                    f"`{f.staging}` | {notes} |"
+                )
             if table.checks:
                 lines += ["", "Checks on every row:"]
                 lines += [f"- `{c.name}`: {c.message}" for c in table.checks]
@@ -151,12 +163,14 @@ def formats_doc(registry: Registry) -> str:
 
 def generated_files(registry: Registry) -> list[GeneratedFile]:
     files = [
-        GeneratedFile(Path("dbt_project/models/staging") / source / f"_{source}__sources.yml",
-                      source_yaml(registry, source))
+        GeneratedFile(
+            Path("dbt_project/models/staging") / source / f"_{source}__sources.yml", source_yaml(registry, source)
+        )
         for source in registry.sources
     ]
-    files.append(GeneratedFile(Path("dbt_project/macros/generated/landing_field_versions.sql"),
-                               field_versions_macro(registry)))
+    files.append(
+        GeneratedFile(Path("dbt_project/macros/generated/landing_field_versions.sql"), field_versions_macro(registry))
+    )
     files.append(GeneratedFile(Path("docs/landing-formats.md"), formats_doc(registry)))
     return files
 
@@ -164,7 +178,8 @@ def generated_files(registry: Registry) -> list[GeneratedFile]:
 def stale_files(project_dir: Path, registry: Registry) -> list[Path]:
     """Generated files whose content differs from what the registry says."""
     return [
-        f.path for f in generated_files(registry)
+        f.path
+        for f in generated_files(registry)
         if not (project_dir / f.path).exists() or (project_dir / f.path).read_text() != f.content
     ]
 

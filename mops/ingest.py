@@ -99,9 +99,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> duckdb.DuckD
         readable = _strip_report_frame(path)
         return con.read_csv(str(readable), header=True, all_varchar=True)
     if kind == "jsonl":
-        return con.sql(
-            "select * from read_json(?, format='newline_delimited', sample_size=-1)", params=[str(path)]
-        )
+        return con.sql("select * from read_json(?, format='newline_delimited', sample_size=-1)", params=[str(path)])
     return con.read_parquet(str(path))
 
 
@@ -174,7 +172,8 @@ def _cast_expr(field: LandingField, expr: str, type_id: str) -> str:
         return text
     if field.type == "bigint":
         # '12' and 12.0 are integers; '12.5' is not (a silent round would hide a unit change)
-        return f"case when try_cast({text} as double) = trunc(try_cast({text} as double)) then try_cast(try_cast({text} as double) as bigint) end"
+        number = f"try_cast({text} as double)"
+        return f"case when {number} = trunc({number}) then try_cast({number} as bigint) end"
     return f"try_cast({text} as {target})"
 
 
@@ -187,9 +186,7 @@ def _typed_select(table: LandingTable, version: str, flat: dict[str, tuple[str, 
             expr, type_id = flat[field.name]
             cast = _cast_expr(field, expr, type_id)
             selects.append(f"{cast} as {q(field.name)}")
-            bad.append(
-                f"count(*) filter (where {expr} is not null and {cast} is null) as {q(field.name)}"
-            )
+            bad.append(f"count(*) filter (where {expr} is not null and {cast} is null) as {q(field.name)}")
         else:
             selects.append(f"cast(null as {target}) as {q(field.name)}")
     return ", ".join(selects), ", ".join(bad) if bad else "0 as none"
@@ -227,9 +224,7 @@ def ensure_files_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def ingest_file(
-    con: duckdb.DuckDBPyConnection, registry: Registry, landing_dir: Path, path: Path
-) -> FileResult:
+def ingest_file(con: duckdb.DuckDBPyConnection, registry: Registry, landing_dir: Path, path: Path) -> FileResult:
     rel = str(path.relative_to(landing_dir))
     try:
         return _ingest_file(con, registry, landing_dir, path, rel)
@@ -257,8 +252,10 @@ def _ingest_file(
     version = match_version(table, flat, rel)
 
     source_exprs = ", ".join(f"{expr} as {q(name)}" for name, (expr, _) in flat.items())
-    con.execute("create or replace temp table _mops_incoming as "
-                f"select row_number() over () as _mops_row, {source_exprs} from rel_data")
+    con.execute(
+        "create or replace temp table _mops_incoming as "
+        f"select row_number() over () as _mops_row, {source_exprs} from rel_data"
+    )
     flat_in = {name: (q(name), type_id) for name, (_, type_id) in flat.items()}
     typed, bad = _typed_select(table, version, flat_in)
     bad_counts = con.execute(f"select {bad} from _mops_incoming").fetchone()
@@ -276,8 +273,7 @@ def _ingest_file(
         fmt = f" in format {field.format}" if field.format else ""
         raise RefusedFile(
             rel,
-            f"values of the wrong type in {detail}: expected {field.type}{fmt} for {name!r}, "
-            f"row {row} has {value!r}",
+            f"values of the wrong type in {detail}: expected {field.type}{fmt} for {name!r}, row {row} has {value!r}",
         )
     con.execute(f"create or replace temp table _mops_typed as select _mops_row, {typed} from _mops_incoming")
     row_count = con.execute("select count(*) from _mops_typed").fetchone()[0]
@@ -298,8 +294,11 @@ def _ingest_file(
             f"select {keys}, count(*) from _mops_typed group by all having count(*) > 1 limit 1"
         ).fetchone()
         if dup:
-            raise RefusedFile(rel, f"duplicate key {dict(zip(table.key, dup[:-1], strict=True))} "
-                                   f"({dup[-1]} rows); the grain is {table.grain}")
+            raise RefusedFile(
+                rel,
+                f"duplicate key {dict(zip(table.key, dup[:-1], strict=True))} "
+                f"({dup[-1]} rows); the grain is {table.grain}",
+            )
     _write(con, table, version, rel, sha, row_count, flat)
     return FileResult(rel, "loaded", table.qualified_name, version, row_count)
 
@@ -320,8 +319,17 @@ def _write(con, table: LandingTable, version: str, rel: str, sha: str, rows: int
         con.execute(f"delete from {FILES_TABLE} where file_path = ?", [rel])
         con.execute(
             f"insert into {FILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [rel, table.source, table.name, version, sha, rows, _fingerprint(flat),
-             json.dumps(sorted(flat)), loaded_at],
+            [
+                rel,
+                table.source,
+                table.name,
+                version,
+                sha,
+                rows,
+                _fingerprint(flat),
+                json.dumps(sorted(flat)),
+                loaded_at,
+            ],
         )
         con.execute("commit")
     except Exception:

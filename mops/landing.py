@@ -133,9 +133,7 @@ def _load_registry(directory: Path) -> Registry:
     for path in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(path.read_text())
         source = data["source"]
-        tables = {
-            name: LandingTable(source=source, name=name, **spec) for name, spec in data["tables"].items()
-        }
+        tables = {name: LandingTable(source=source, name=name, **spec) for name, spec in data["tables"].items()}
         sources[source] = LandingSource(source=source, description=data["description"], tables=tables)
     if not sources:
         raise FileNotFoundError(f"no landing formats found in {directory}")

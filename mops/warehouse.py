@@ -18,7 +18,5 @@ def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise WarehouseBusy(
-                f"warehouse {path} is open in another process (one writer at a time): {exc}"
-            ) from exc
+            raise WarehouseBusy(f"warehouse {path} is open in another process (one writer at a time): {exc}") from exc
         raise

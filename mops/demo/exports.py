@@ -52,23 +52,28 @@ def write_google_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None:
     for (account_id, month), rows in days.groupby(["account_id", "month"]):
         account = accounts[account_id]
         v2 = date.fromisoformat(f"{month}-01") >= switch
-        conv, value = ("metrics.all_conversions", "metrics.all_conversions_value") if v2 else \
-            ("metrics.conversions", "metrics.conversions_value")
-        frame = pd.DataFrame({
-            "segments.date": pd.to_datetime(rows.date_day).dt.strftime("%Y-%m-%d"),
-            "customer.id": account_id,
-            "customer.descriptive_name": account.name,
-            "customer.currency_code": account.currency,
-            "customer.time_zone": account.time_zone,
-            "campaign.id": rows.campaign_id,
-            "campaign.name": rows.campaign_name,
-            "campaign.status": "ENABLED",
-            "metrics.cost_micros": (np.round(rows.spend_account * 100) * 10_000).astype("int64"),
-            "metrics.impressions": rows.impressions,
-            "metrics.clicks": rows.clicks,
-            conv: rows.claimed_conversions.astype(float),
-            value: rows.claimed_value_account,
-        })
+        conv, value = (
+            ("metrics.all_conversions", "metrics.all_conversions_value")
+            if v2
+            else ("metrics.conversions", "metrics.conversions_value")
+        )
+        frame = pd.DataFrame(
+            {
+                "segments.date": pd.to_datetime(rows.date_day).dt.strftime("%Y-%m-%d"),
+                "customer.id": account_id,
+                "customer.descriptive_name": account.name,
+                "customer.currency_code": account.currency,
+                "customer.time_zone": account.time_zone,
+                "campaign.id": rows.campaign_id,
+                "campaign.name": rows.campaign_name,
+                "campaign.status": "ENABLED",
+                "metrics.cost_micros": (np.round(rows.spend_account * 100) * 10_000).astype("int64"),
+                "metrics.impressions": rows.impressions,
+                "metrics.clicks": rows.clicks,
+                conv: rows.claimed_conversions.astype(float),
+                value: rows.claimed_value_account,
+            }
+        )
         path = landing / "google_ads" / "campaign_stats" / f"{account_id}_{month}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
@@ -84,10 +89,15 @@ def write_meta_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None:
         for row in rows.itertuples():
             day = row.date_day.isoformat()
             record = {
-                "date_start": day, "date_stop": day, "account_id": account_id,
-                "account_name": row.account_name, "account_currency": row.currency,
-                "campaign_id": row.campaign_id, "campaign_name": row.campaign_name,
-                "spend": _fmt(row.spend_account), "impressions": str(row.impressions),
+                "date_start": day,
+                "date_stop": day,
+                "account_id": account_id,
+                "account_name": row.account_name,
+                "account_currency": row.currency,
+                "campaign_id": row.campaign_id,
+                "campaign_name": row.campaign_name,
+                "spend": _fmt(row.spend_account),
+                "impressions": str(row.impressions),
                 "clicks": str(int(round(row.clicks * 1.6))),
             }
             if v2:
@@ -102,9 +112,15 @@ def write_meta_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None:
             records.append(record)
         _write_jsonl(landing / "meta_ads" / "insights" / f"act_{account_id}_{month}.jsonl", records)
     accounts = [
-        {"id": f"act_{a.account_id}", "account_id": a.account_id, "name": a.name, "currency": a.currency,
-         "timezone_name": a.time_zone}
-        for a in world.ACCOUNTS if a.platform == "meta_ads"
+        {
+            "id": f"act_{a.account_id}",
+            "account_id": a.account_id,
+            "name": a.name,
+            "currency": a.currency,
+            "timezone_name": a.time_zone,
+        }
+        for a in world.ACCOUNTS
+        if a.platform == "meta_ads"
     ]
     _write_jsonl(landing / "meta_ads" / "ad_accounts" / "ad_accounts.jsonl", accounts)
 
@@ -118,10 +134,13 @@ def write_linkedin_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None
         for row in rows.itertuples():
             d = row.date_day
             record = {
-                "dateRange": {"start": {"year": d.year, "month": d.month, "day": d.day},
-                              "end": {"year": d.year, "month": d.month, "day": d.day}},
+                "dateRange": {
+                    "start": {"year": d.year, "month": d.month, "day": d.day},
+                    "end": {"year": d.year, "month": d.month, "day": d.day},
+                },
                 "pivotValues": [f"urn:li:sponsoredCampaign:{row.campaign_id}"],
-                "impressions": int(row.impressions), "clicks": int(row.clicks),
+                "impressions": int(row.impressions),
+                "clicks": int(row.clicks),
                 "externalWebsiteConversions": int(row.claimed_conversions),
                 "conversionValueInLocalCurrency": _fmt(row.claimed_value_account),
             }
@@ -132,43 +151,79 @@ def write_linkedin_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None
             records.append(record)
         _write_jsonl(landing / "linkedin_ads" / "ad_analytics" / f"campaign_daily_{month}.jsonl", records)
     campaigns = sim.campaigns[sim.campaigns.platform == "linkedin_ads"]
-    _write_jsonl(landing / "linkedin_ads" / "campaigns" / "campaigns.jsonl", [
-        {"id": int(c.campaign_id), "name": c.campaign_name, "account": f"urn:li:sponsoredAccount:{c.account_id}",
-         "status": "ACTIVE"} for c in campaigns.itertuples()])
-    _write_jsonl(landing / "linkedin_ads" / "ad_accounts" / "ad_accounts.jsonl", [
-        {"id": int(a.account_id), "name": a.name, "currency": a.currency}
-        for a in world.ACCOUNTS if a.platform == "linkedin_ads"])
+    _write_jsonl(
+        landing / "linkedin_ads" / "campaigns" / "campaigns.jsonl",
+        [
+            {
+                "id": int(c.campaign_id),
+                "name": c.campaign_name,
+                "account": f"urn:li:sponsoredAccount:{c.account_id}",
+                "status": "ACTIVE",
+            }
+            for c in campaigns.itertuples()
+        ],
+    )
+    _write_jsonl(
+        landing / "linkedin_ads" / "ad_accounts" / "ad_accounts.jsonl",
+        [
+            {"id": int(a.account_id), "name": a.name, "currency": a.currency}
+            for a in world.ACCOUNTS
+            if a.platform == "linkedin_ads"
+        ],
+    )
 
 
 def write_tiktok_ads(sim: SimulatedWorld, landing: Path) -> None:
     days = sim.campaign_days[sim.campaign_days.platform == "tiktok_ads"].copy()
     days["month"] = _month_key(days.date_day)
     for (account_id, month), rows in days.groupby(["account_id", "month"]):
-        records = [{
-            "stat_time_day": f"{row.date_day.isoformat()} 00:00:00", "advertiser_id": account_id,
-            "campaign_id": row.campaign_id, "campaign_name": row.campaign_name, "currency": row.currency,
-            "spend": _fmt(row.spend_account, 0 if row.currency == "JPY" else 2),
-            "impressions": str(row.impressions), "clicks": str(row.clicks),
-            "conversion": str(row.claimed_conversions), "complete_payment": str(row.claimed_conversions),
-            "total_complete_payment_rate": _fmt(row.claimed_value_account, 0 if row.currency == "JPY" else 2),
-        } for row in rows.itertuples()]
+        records = [
+            {
+                "stat_time_day": f"{row.date_day.isoformat()} 00:00:00",
+                "advertiser_id": account_id,
+                "campaign_id": row.campaign_id,
+                "campaign_name": row.campaign_name,
+                "currency": row.currency,
+                "spend": _fmt(row.spend_account, 0 if row.currency == "JPY" else 2),
+                "impressions": str(row.impressions),
+                "clicks": str(row.clicks),
+                "conversion": str(row.claimed_conversions),
+                "complete_payment": str(row.claimed_conversions),
+                "total_complete_payment_rate": _fmt(row.claimed_value_account, 0 if row.currency == "JPY" else 2),
+            }
+            for row in rows.itertuples()
+        ]
         _write_jsonl(landing / "tiktok_ads" / "campaign_report" / f"{account_id}_{month}.jsonl", records)
-    _write_jsonl(landing / "tiktok_ads" / "advertisers" / "advertisers.jsonl", [
-        {"advertiser_id": a.account_id, "name": a.name, "currency": a.currency, "timezone": a.time_zone}
-        for a in world.ACCOUNTS if a.platform == "tiktok_ads"])
+    _write_jsonl(
+        landing / "tiktok_ads" / "advertisers" / "advertisers.jsonl",
+        [
+            {"advertiser_id": a.account_id, "name": a.name, "currency": a.currency, "timezone": a.time_zone}
+            for a in world.ACCOUNTS
+            if a.platform == "tiktok_ads"
+        ],
+    )
 
 
 def write_microsoft_ads(sim: SimulatedWorld, landing: Path) -> None:
     days = sim.campaign_days[sim.campaign_days.platform == "microsoft_ads"].copy()
     days["month"] = _month_key(days.date_day)
     for (account_id, month), rows in days.groupby(["account_id", "month"]):
-        frame = pd.DataFrame({
-            "TimePeriod": pd.to_datetime(rows.date_day).dt.strftime("%Y-%m-%d"),
-            "AccountId": account_id, "AccountName": rows.account_name, "CampaignId": rows.campaign_id,
-            "CampaignName": rows.campaign_name, "CampaignStatus": "Active", "CurrencyCode": rows.currency,
-            "Spend": rows.spend_account.map(_fmt), "Impressions": rows.impressions, "Clicks": rows.clicks,
-            "Conversions": rows.claimed_conversions.astype(float), "Revenue": rows.claimed_value_account.map(_fmt),
-        })
+        frame = pd.DataFrame(
+            {
+                "TimePeriod": pd.to_datetime(rows.date_day).dt.strftime("%Y-%m-%d"),
+                "AccountId": account_id,
+                "AccountName": rows.account_name,
+                "CampaignId": rows.campaign_id,
+                "CampaignName": rows.campaign_name,
+                "CampaignStatus": "Active",
+                "CurrencyCode": rows.currency,
+                "Spend": rows.spend_account.map(_fmt),
+                "Impressions": rows.impressions,
+                "Clicks": rows.clicks,
+                "Conversions": rows.claimed_conversions.astype(float),
+                "Revenue": rows.claimed_value_account.map(_fmt),
+            }
+        )
         first, last = frame.TimePeriod.min(), frame.TimePeriod.max()
         header = (
             '"Report Name: Campaign Performance"\n"Report Time: ' + f'{first} - {last}"\n'
@@ -176,11 +231,16 @@ def write_microsoft_ads(sim: SimulatedWorld, landing: Path) -> None:
         )
         path = landing / "microsoft_ads" / "campaign_performance" / f"{account_id}_{month}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + frame.to_csv(index=False, quoting=1)
-                        + '\n"©2026 Microsoft Corporation. All rights reserved. "\n')
-    accounts = pd.DataFrame([
-        {"Id": a.account_id, "Name": a.name, "CurrencyCode": a.currency, "TimeZone": a.microsoft_time_zone}
-        for a in world.ACCOUNTS if a.platform == "microsoft_ads"])
+        path.write_text(
+            header + frame.to_csv(index=False, quoting=1) + '\n"©2026 Microsoft Corporation. All rights reserved. "\n'
+        )
+    accounts = pd.DataFrame(
+        [
+            {"Id": a.account_id, "Name": a.name, "CurrencyCode": a.currency, "TimeZone": a.microsoft_time_zone}
+            for a in world.ACCOUNTS
+            if a.platform == "microsoft_ads"
+        ]
+    )
     path = landing / "microsoft_ads" / "accounts" / "accounts.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     accounts.to_csv(path, index=False)
@@ -192,12 +252,17 @@ def _ga4_events(sim: SimulatedWorld, rng: np.random.Generator) -> pd.DataFrame:
     contact_of = sim.contacts.set_index("user_idx").contact_id
     first_conversion = conv.groupby("user_idx").converted_at.min()
     users = s.user_idx.to_numpy()
-    base = pd.DataFrame({
-        "session_id": s.session_id.to_numpy(), "user_idx": users,
-        "source": s.source.to_numpy(), "medium": s.medium.to_numpy(),
-        "campaign_name": s.campaign_name.to_numpy(), "campaign_id": s.campaign_id.to_numpy(),
-        "channel_id": s.channel_id.to_numpy(),
-    })
+    base = pd.DataFrame(
+        {
+            "session_id": s.session_id.to_numpy(),
+            "user_idx": users,
+            "source": s.source.to_numpy(),
+            "medium": s.medium.to_numpy(),
+            "campaign_name": s.campaign_name.to_numpy(),
+            "campaign_id": s.campaign_id.to_numpy(),
+            "channel_id": s.channel_id.to_numpy(),
+        }
+    )
     start = pd.DataFrame({**base, "event_name": "session_start", "at": s.started_at.to_numpy()})
     view = pd.DataFrame({**base, "event_name": "page_view", "at": (s.started_at + pd.Timedelta(seconds=2)).to_numpy()})
     view[["source", "medium", "campaign_name", "campaign_id"]] = None  # collected on session_start only
@@ -205,7 +270,8 @@ def _ga4_events(sim: SimulatedWorld, rng: np.random.Generator) -> pd.DataFrame:
     buys = buys.assign(event_name="purchase", at=buys.converted_at)
     buys[["source", "medium", "campaign_name", "campaign_id"]] = None
     dupes = buys[rng.random(len(buys)) < world.DUPLICATE_PURCHASE_RATE].assign(
-        at=lambda d: d["at"] + pd.Timedelta(seconds=1))
+        at=lambda d: d["at"] + pd.Timedelta(seconds=1)
+    )
     events = pd.concat([start, view, buys, dupes], ignore_index=True).sort_values(["at", "session_id"])
     events["user_id"] = events.user_idx.map(contact_of)
     first = events.user_idx.map(first_conversion)
@@ -241,8 +307,11 @@ def _struct(names_values: dict[str, pd.Series]) -> pa.StructArray:
 def _write_ga4_parquet(rows: pd.DataFrame, path: Path) -> None:
     n = len(rows)
     is_purchase = rows.event_name.eq("purchase").to_numpy()
-    page = np.where(rows.medium.notna(), "https://shop.example.com/?utm_source=" + rows.source.fillna("")
-                    + "&utm_medium=" + rows.medium.fillna(""), "https://shop.example.com/")
+    page = np.where(
+        rows.medium.notna(),
+        "https://shop.example.com/?utm_source=" + rows.source.fillna("") + "&utm_medium=" + rows.medium.fillna(""),
+        "https://shop.example.com/",
+    )
     # event_params: ga_session_id (int), page_location (string), currency on purchases
     keys, strings, ints, offsets = [], [], [], [0]
     for sid, url, buy in zip(rows.session_id.to_numpy(), page, is_purchase, strict=True):
@@ -254,63 +323,101 @@ def _write_ga4_parquet(rows: pd.DataFrame, path: Path) -> None:
             strings.append("USD")
             ints.append(None)
         offsets.append(len(keys))
-    value = pa.StructArray.from_arrays([pa.array(strings, pa.string()), pa.array(ints, pa.int64())],
-                                       names=["string_value", "int_value"])
-    params = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
-                                      pa.StructArray.from_arrays([pa.array(keys), value], names=["key", "value"]))
+    value = pa.StructArray.from_arrays(
+        [pa.array(strings, pa.string()), pa.array(ints, pa.int64())], names=["string_value", "int_value"]
+    )
+    params = pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.StructArray.from_arrays([pa.array(keys), value], names=["key", "value"])
+    )
     collected_present = rows.medium.notna().to_numpy()
-    collected = _struct({
-        "manual_source": rows.source, "manual_medium": rows.medium,
-        "manual_campaign_name": rows.campaign_name, "manual_campaign_id": rows.campaign_id,
-        "gclid": rows.gclid,
-    })
-    collected = pa.StructArray.from_arrays(collected.flatten(), names=[f.name for f in collected.type],
-                                           mask=pa.array(~collected_present))
+    collected = _struct(
+        {
+            "manual_source": rows.source,
+            "manual_medium": rows.medium,
+            "manual_campaign_name": rows.campaign_name,
+            "manual_campaign_id": rows.campaign_id,
+            "gclid": rows.gclid,
+        }
+    )
+    collected = pa.StructArray.from_arrays(
+        collected.flatten(), names=[f.name for f in collected.type], mask=pa.array(~collected_present)
+    )
     revenue = pa.array(rows.revenue_usd.where(is_purchase).to_numpy(), pa.float64(), from_pandas=True)
     ecommerce = pa.StructArray.from_arrays(
         [_strings(rows.transaction_id.where(is_purchase)), revenue, revenue],
         names=["transaction_id", "purchase_revenue", "purchase_revenue_in_usd"],
-        mask=pa.array(~is_purchase))
-    table = pa.table({
-        "event_date": _strings(rows.event_date),
-        "event_timestamp": pa.array(rows.event_timestamp.to_numpy(), pa.int64()),
-        "event_name": _strings(rows.event_name),
-        "event_params": params,
-        "user_pseudo_id": pa.array([f"{u}.{1_700_000_000 + u}" for u in rows.user_idx], pa.string()),
-        "user_id": _strings(rows.user_id),
-        "traffic_source": _struct({"name": rows.first_campaign_name, "medium": rows.first_medium,
-                                   "source": rows.first_source}),
-        "collected_traffic_source": collected,
-        "ecommerce": ecommerce,
-        "device": _struct({"category": pd.Series(np.where(rows.session_id % 3 == 0, "desktop", "mobile"))}),
-    })
+        mask=pa.array(~is_purchase),
+    )
+    table = pa.table(
+        {
+            "event_date": _strings(rows.event_date),
+            "event_timestamp": pa.array(rows.event_timestamp.to_numpy(), pa.int64()),
+            "event_name": _strings(rows.event_name),
+            "event_params": params,
+            "user_pseudo_id": pa.array([f"{u}.{1_700_000_000 + u}" for u in rows.user_idx], pa.string()),
+            "user_id": _strings(rows.user_id),
+            "traffic_source": _struct(
+                {"name": rows.first_campaign_name, "medium": rows.first_medium, "source": rows.first_source}
+            ),
+            "collected_traffic_source": collected,
+            "ecommerce": ecommerce,
+            "device": _struct({"category": pd.Series(np.where(rows.session_id % 3 == 0, "desktop", "mobile"))}),
+        }
+    )
     assert table.num_rows == n
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
 
 
 def _iso_ms(values: pd.Series) -> list[str | None]:
-    return [None if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%dT%H:%M:%S.") + f"{pd.Timestamp(v).microsecond // 1000:03d}Z"
-            for v in values]
+    return [
+        None
+        if pd.isna(v)
+        else pd.Timestamp(v).strftime("%Y-%m-%dT%H:%M:%S.") + f"{pd.Timestamp(v).microsecond // 1000:03d}Z"
+        for v in values
+    ]
 
 
 def write_hubspot(sim: SimulatedWorld, landing: Path) -> None:
     c = sim.contacts
     created = _iso_ms(c.created_at)
-    _write_jsonl(landing / "hubspot" / "contacts" / "contacts.jsonl", [
-        {"id": row.contact_id, "properties": {
-            "email": row.email, "firstname": row.first_name, "lastname": row.last_name,
-            "lifecyclestage": row.lifecycle_stage, "createdate": created[i]}}
-        for i, row in enumerate(c.itertuples())])
+    _write_jsonl(
+        landing / "hubspot" / "contacts" / "contacts.jsonl",
+        [
+            {
+                "id": row.contact_id,
+                "properties": {
+                    "email": row.email,
+                    "firstname": row.first_name,
+                    "lastname": row.last_name,
+                    "lifecyclestage": row.lifecycle_stage,
+                    "createdate": created[i],
+                },
+            }
+            for i, row in enumerate(c.itertuples())
+        ],
+    )
     d = sim.deals
     closed, created = _iso_ms(d.closed_at), _iso_ms(d.created_at)
-    _write_jsonl(landing / "hubspot" / "deals" / "deals.jsonl", [
-        {"id": row.deal_id,
-         "properties": {"dealname": row.deal_name, "amount": _fmt(row.amount), "deal_currency_code": "USD",
-                        "dealstage": row.deal_stage, "pipeline": "default", "closedate": closed[i],
-                        "createdate": created[i]},
-         "associations": {"contacts": {"results": [{"id": row.contact_id, "type": "deal_to_contact"}]}}}
-        for i, row in enumerate(d.itertuples())])
+    _write_jsonl(
+        landing / "hubspot" / "deals" / "deals.jsonl",
+        [
+            {
+                "id": row.deal_id,
+                "properties": {
+                    "dealname": row.deal_name,
+                    "amount": _fmt(row.amount),
+                    "deal_currency_code": "USD",
+                    "dealstage": row.deal_stage,
+                    "pipeline": "default",
+                    "closedate": closed[i],
+                    "createdate": created[i],
+                },
+                "associations": {"contacts": {"results": [{"id": row.contact_id, "type": "deal_to_contact"}]}},
+            }
+            for i, row in enumerate(d.itertuples())
+        ],
+    )
 
 
 def write_truth(sim: SimulatedWorld, landing: Path, switches: dict[str, date]) -> Path:
@@ -318,11 +425,12 @@ def write_truth(sim: SimulatedWorld, landing: Path, switches: dict[str, date]) -
     folder.mkdir(parents=True, exist_ok=True)
     truth = dict(sim.truth)
     truth["format_switches"] = {
-        "google_ads": {"date": switches["google_ads"].isoformat(),
-                       "change": "metrics.conversions -> metrics.all_conversions"},
+        "google_ads": {
+            "date": switches["google_ads"].isoformat(),
+            "change": "metrics.conversions -> metrics.all_conversions",
+        },
         "meta_ads": {"date": switches["meta_ads"].isoformat(), "change": "inline_link_clicks -> outbound_clicks"},
-        "linkedin_ads": {"date": switches["linkedin_ads"].isoformat(),
-                         "change": "costInUsd -> costInLocalCurrency"},
+        "linkedin_ads": {"date": switches["linkedin_ads"].isoformat(), "change": "costInUsd -> costInLocalCurrency"},
     }
     (folder / "truth.json").write_text(json.dumps(truth, indent=2, default=str) + "\n")
     sim.campaign_days.drop(columns=["units_per_usd"]).to_csv(folder / "campaign_days.csv", index=False)

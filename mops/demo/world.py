@@ -76,8 +76,15 @@ PAID_UTM: dict[str, tuple[str, str]] = {
 ACCOUNTS: tuple[Account, ...] = (
     Account("google_ads", "1234567890", "Acme US Search", "USD", "America/New_York", 0.7),
     Account("google_ads", "2345678901", "Acme UK Search", "GBP", "Europe/London", 0.3),
-    Account("microsoft_ads", "180012345", "Acme Bing US", "USD", "America/Chicago", 1.0,
-            microsoft_time_zone="CentralTimeUSCanada"),
+    Account(
+        "microsoft_ads",
+        "180012345",
+        "Acme Bing US",
+        "USD",
+        "America/Chicago",
+        1.0,
+        microsoft_time_zone="CentralTimeUSCanada",
+    ),
     Account("meta_ads", "10150001", "Acme EU Social", "EUR", "Europe/Berlin", 0.6),
     Account("meta_ads", "10150002", "Acme US Social", "USD", "America/Los_Angeles", 0.4),
     Account("linkedin_ads", "508000001", "Acme B2B", "EUR", "UTC", 1.0),

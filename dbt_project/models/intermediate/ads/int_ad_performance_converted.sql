@@ -32,8 +32,9 @@ joined as (
         channels.channel_id
     from performance
     left join accounts
-        on performance.platform = accounts.platform
-        and performance.account_id = accounts.account_id
+        on
+            performance.platform = accounts.platform
+            and performance.account_id = accounts.account_id
     left join channels on performance.platform = channels.platform
 
 ),

@@ -60,8 +60,9 @@ touches_in_window as (
         conversion_sequence.revenue_currency
     from touch_journey
     left join conversion_sequence
-        on touch_journey.user_pseudo_id = conversion_sequence.user_pseudo_id
-        and touch_journey.journey_number = conversion_sequence.conversion_number
+        on
+            touch_journey.user_pseudo_id = conversion_sequence.user_pseudo_id
+            and touch_journey.journey_number = conversion_sequence.conversion_number
     where
         conversion_sequence.transaction_id is null
         or touch_journey.session_started_at >= {{ dbt.dateadd(

@@ -72,9 +72,10 @@ final as (
         sourced_events.session_campaign_id
     from sessions
     left join sourced_events
-        on sessions.user_pseudo_id = sourced_events.user_pseudo_id
-        and sessions.ga_session_id = sourced_events.ga_session_id
-        and sourced_events.source_rank = 1
+        on
+            sessions.user_pseudo_id = sourced_events.user_pseudo_id
+            and sessions.ga_session_id = sourced_events.ga_session_id
+            and sourced_events.source_rank = 1
 
 )
 

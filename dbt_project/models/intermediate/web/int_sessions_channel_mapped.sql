@@ -24,20 +24,33 @@ matched as (
         row_number() over (partition by sessions.session_key order by rules.priority) as rule_rank
     from sessions
     inner join rules
-        on sessions.session_source like lower(rules.source_pattern)
-        and sessions.session_medium like lower(rules.medium_pattern)
+        on
+            sessions.session_source like lower(rules.source_pattern)
+            and sessions.session_medium like lower(rules.medium_pattern)
 
 ),
 
 final as (
 
     select
-        sessions.*,
+        sessions.session_key,
+        sessions.user_pseudo_id,
+        sessions.ga_session_id,
+        sessions.session_started_at,
+        sessions.session_ended_at,
+        sessions.user_id,
+        sessions.event_count,
+        sessions.purchase_event_count,
+        sessions.session_source,
+        sessions.session_medium,
+        sessions.session_campaign_name,
+        sessions.session_campaign_id,
         coalesce(matched.channel_id, 'other') as channel_id
     from sessions
     left join matched
-        on sessions.session_key = matched.session_key
-        and matched.rule_rank = 1
+        on
+            sessions.session_key = matched.session_key
+            and matched.rule_rank = 1
 
 )
 

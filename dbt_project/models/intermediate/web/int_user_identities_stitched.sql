@@ -16,7 +16,7 @@ ranked as (
     select
         user_pseudo_id,
         user_id,
-        row_number() over (partition by user_pseudo_id order by event_at desc, event_id) as login_rank
+        row_number() over (partition by user_pseudo_id order by event_at desc, event_id asc) as login_rank
     from events
 
 ),

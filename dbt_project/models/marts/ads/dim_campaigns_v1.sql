@@ -50,9 +50,10 @@ final as (
         cast(activity.last_active_date as date) as last_active_date
     from activity
     inner join latest_names
-        on activity.platform = latest_names.platform
-        and activity.campaign_id = latest_names.campaign_id
-        and latest_names.recency_rank = 1
+        on
+            activity.platform = latest_names.platform
+            and activity.campaign_id = latest_names.campaign_id
+            and latest_names.recency_rank = 1
 
 )
 

@@ -9,8 +9,10 @@ performance as (
 final as (
 
     select
-        cast({{ dbt.concat(["platform", "':'", "account_id", "':'", "campaign_id", "':'", "cast(date_day as varchar)"]) }}
-            as varchar) as ad_performance_id,
+        cast(
+            {{ dbt.concat(["platform", "':'", "account_id", "':'", "campaign_id", "':'", "cast(date_day as varchar)"]) }}
+            as varchar
+        ) as ad_performance_id,
         cast(date_day as date) as date_day,
         cast(day_started_at_utc as timestamp) as day_started_at_utc,
         cast(platform as varchar) as platform,

@@ -29,8 +29,8 @@ final as (
             as touch_date,
         cast(sessions.channel_id as varchar) as channel_id,
         cast(channels.is_paid as boolean) as is_paid,
-        cast(sessions.session_source as varchar) as source,
-        cast(sessions.session_medium as varchar) as medium,
+        cast(sessions.session_source as varchar) as traffic_source,
+        cast(sessions.session_medium as varchar) as traffic_medium,
         cast(sessions.session_campaign_name as varchar) as campaign_name,
         cast(sessions.session_campaign_id as varchar) as campaign_id,
         cast(sessions.purchase_event_count > 0 as boolean) as has_purchase

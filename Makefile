@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# lint compiles the dbt project against a throwaway warehouse, never the real one
+LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
+
+.PHONY: install demo test lint unit bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/mops demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mops generate --check
+	mkdir -p $(dir $(LINT_WAREHOUSE))
+	cd dbt_project && MOPS_WAREHOUSE_PATH=$(LINT_WAREHOUSE) DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+		../$(BIN)/sqlfluff lint models --processes 2
+
+test: lint
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+docs: install
+	$(BIN)/mops docs
+
+clean:
+	rm -rf $(VENV) var warehouse landing dbt_project/target dbt_project/logs

@@ -1,0 +1,94 @@
+"""Run dbt in its own process: the DuckDB file lock is released when it exits, before agents read."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mops.settings import Settings
+
+PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP|NO-OP)\b(.*)")
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    returncode: int
+    log_path: Path
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("dbt")
+    if not found:
+        raise FileNotFoundError("dbt is not installed in this environment (pip install -e .)")
+    return found
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "MOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
+            "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+            "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_USE_COLORS": "false",
+        }
+    )
+    return env
+
+
+def run_dbt(
+    settings: Settings,
+    args: list[str],
+    on_progress: Callable[[int, int, str, str], None] | None = None,
+) -> DbtResult:
+    """Run `dbt <args>` with mops settings as vars; stream progress; keep the full log under var/."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    log_dir = settings.var_path / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"dbt-{args[0]}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.log"
+    command = [dbt_executable(), *args, "--vars", json.dumps(settings.dbt_vars())]
+    failures: list[str] = []
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(
+            command,
+            cwd=settings.dbt_project_dir,
+            env=dbt_env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            match = PROGRESS.search(line)
+            if match:
+                done, total, status, rest = match.groups()
+                if status in ("ERROR", "FAIL"):
+                    failures.append(line.strip())
+                if on_progress:
+                    on_progress(int(done), int(total), status, rest.strip(" .[]"))
+            elif line.lstrip().startswith(
+                ("Compilation Error", "Runtime Error", "Parsing Error", "Database Error", "Encountered an error")
+            ):
+                failures.append(line.strip())
+    return DbtResult(command, process.returncode, log_path, failures)
