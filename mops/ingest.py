@@ -96,8 +96,7 @@ def _strip_report_frame(path: Path) -> Path:
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> duckdb.DuckDBPyRelation:
     if kind == "csv":
-        readable = _strip_report_frame(path)
-        return con.read_csv(str(readable), header=True, all_varchar=True)
+        return con.read_csv(str(path), header=True, all_varchar=True)
     if kind == "jsonl":
         return con.sql("select * from read_json(?, format='newline_delimited', sample_size=-1)", params=[str(path)])
     return con.read_parquet(str(path))
@@ -243,19 +242,22 @@ def _ingest_file(
     if same:
         return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
 
+    kind = SUPPORTED_SUFFIXES[path.suffix.lower()]
+    readable = _strip_report_frame(path) if kind == "csv" else path
     try:
-        rel_data = _read(con, path, SUPPORTED_SUFFIXES[path.suffix.lower()])
-        json_fields = {f.name for f in table.fields if f.type == "json"}
-        flat = _flatten(rel_data, json_fields)
+        rel_data = _read(con, readable, kind)
+        flat = _flatten(rel_data, {f.name for f in table.fields if f.type == "json"})
+        version = match_version(table, flat, rel)
+        source_exprs = ", ".join(f"{expr} as {q(name)}" for name, (expr, _) in flat.items())
+        con.execute(
+            "create or replace temp table _mops_incoming as "
+            f"select row_number() over () as _mops_row, {source_exprs} from rel_data"
+        )
     except duckdb.Error as exc:
         raise RefusedFile(rel, f"cannot read as {path.suffix} ({exc.__class__.__name__}: {exc})") from exc
-    version = match_version(table, flat, rel)
-
-    source_exprs = ", ".join(f"{expr} as {q(name)}" for name, (expr, _) in flat.items())
-    con.execute(
-        "create or replace temp table _mops_incoming as "
-        f"select row_number() over () as _mops_row, {source_exprs} from rel_data"
-    )
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
     flat_in = {name: (q(name), type_id) for name, (_, type_id) in flat.items()}
     typed, bad = _typed_select(table, version, flat_in)
     bad_counts = con.execute(f"select {bad} from _mops_incoming").fetchone()
@@ -299,8 +301,9 @@ def _ingest_file(
                 f"duplicate key {dict(zip(table.key, dup[:-1], strict=True))} "
                 f"({dup[-1]} rows); the grain is {table.grain}",
             )
+    replaced = con.execute(f"select count(*) from {FILES_TABLE} where file_path = ?", [rel]).fetchone()[0]
     _write(con, table, version, rel, sha, row_count, flat)
-    return FileResult(rel, "loaded", table.qualified_name, version, row_count)
+    return FileResult(rel, "replaced" if replaced else "loaded", table.qualified_name, version, row_count)
 
 
 def _write(con, table: LandingTable, version: str, rel: str, sha: str, rows: int, flat) -> None:

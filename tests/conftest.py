@@ -1,0 +1,64 @@
+"""Shared fixtures: settings isolated under tmp paths, and one demo warehouse built once per session."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mops.settings import PROJECT_DIR, Settings
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+DEMO_END_DATE = "2026-06-30"  # fixed, so tests are deterministic whatever today is
+FX_SEED = PROJECT_DIR / "dbt_project" / "seeds" / "fx_rates.csv"
+
+
+def make_settings(root: Path, **overrides) -> Settings:
+    return Settings(
+        project_dir=PROJECT_DIR,
+        warehouse=str(root / "warehouse.duckdb"),
+        landing_dir=root / "landing",
+        var_dir=root / "var",
+        **overrides,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@dataclass
+class BuiltWarehouse:
+    settings: Settings
+    truth_path: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.settings.landing_path
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> BuiltWarehouse:
+    """Demo exports -> ingest -> dbt build, once: the real pipeline on a real DuckDB file."""
+    from mops.demo import generate
+    from mops.demo.world import DemoConfig
+    from mops.ingest import ingest
+    from mops.landing import load_registry
+    from mops.transform import run_dbt
+    from mops.warehouse import connect_duckdb
+
+    root = tmp_path_factory.mktemp("built")
+    settings = make_settings(root)
+    truth = generate(DemoConfig(end_date=DEMO_END_DATE, scale=0.5, users=12_000), settings.landing_path, FX_SEED)
+    with connect_duckdb(settings.warehouse_path) as con:
+        results = ingest(con, load_registry(settings.contracts_dir / "landing"), settings.landing_path)
+    refused = [r for r in results if r.status == "refused"]
+    assert not refused, refused
+    result = run_dbt(settings, ["build"])
+    assert result.ok, f"dbt build failed: {result.failures} (log {result.log_path})"
+    return BuiltWarehouse(settings, truth)

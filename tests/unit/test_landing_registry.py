@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+
+from mops.errors import RefusedFile
+from mops.ingest import match_version
+from mops.landing import load_registry
+from mops.settings import PROJECT_DIR
+
+REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
+
+
+def test_every_platform_of_the_design_is_registered():
+    assert set(REGISTRY.sources) == {
+        "google_ads",
+        "meta_ads",
+        "linkedin_ads",
+        "tiktok_ads",
+        "microsoft_ads",
+        "ga4",
+        "hubspot",
+    }
+
+
+def test_renamed_fields_share_one_canonical_column_across_versions():
+    google = REGISTRY.table("google_ads", "campaign_stats").canonical_mapping()
+    assert {v: f.name for v, f in google["conversions"].items()} == {
+        "v1": "metrics.conversions",
+        "v2": "metrics.all_conversions",
+    }
+    meta = REGISTRY.table("meta_ads", "insights").canonical_mapping()
+    assert {v: f.name for v, f in meta["clicks"].items()} == {"v1": "inline_link_clicks", "v2": "outbound_clicks"}
+    linkedin = REGISTRY.table("linkedin_ads", "ad_analytics").canonical_mapping()["spend"]
+    assert (linkedin["v1"].currency, linkedin["v2"].currency) == ("USD", "account")
+
+
+def test_version_matching_picks_the_version_whose_fields_the_file_has():
+    table = REGISTRY.table("google_ads", "campaign_stats")
+    base = [f.name for f in table.fields if f.versions is None and f.required]
+    assert match_version(table, base + ["metrics.conversions", "metrics.conversions_value"], "f.csv") == "v1"
+    assert match_version(table, base + ["metrics.all_conversions", "metrics.all_conversions_value"], "f.csv") == "v2"
+
+
+def test_a_renamed_field_is_refused_naming_the_unknown_and_the_missing_field():
+    table = REGISTRY.table("google_ads", "campaign_stats")
+    base = [f.name for f in table.fields if f.versions is None and f.required and f.name != "metrics.clicks"]
+    with pytest.raises(RefusedFile) as err:
+        match_version(
+            table,
+            base + ["metrics.click_count", "metrics.conversions", "metrics.conversions_value"],
+            "landing/google_ads/x.csv",
+        )
+    message = str(err.value)
+    assert "landing/google_ads/x.csv" in message
+    assert "unknown fields ['metrics.click_count']" in message
+    assert "missing required fields ['metrics.clicks']" in message
+
+
+def test_fields_of_two_versions_in_one_file_are_refused():
+    table = REGISTRY.table("meta_ads", "insights")
+    base = [f.name for f in table.fields if f.versions is None and f.required]
+    with pytest.raises(RefusedFile, match="belong to another version"):
+        match_version(table, base + ["inline_link_clicks", "outbound_clicks"], "m.jsonl")
+
+
+def test_registry_rejects_a_field_in_an_undeclared_version(tmp_path: Path):
+    (tmp_path / "x.yml").write_text(
+        "source: x\ndescription: d\ntables:\n  t:\n    description: d\n    api: a\n    grain: g\n    key: [a]\n"
+        "    fields:\n      - {name: a, type: varchar, staging: a, versions: [v9]}\n"
+    )
+    with pytest.raises(ValueError, match="unknown versions"):
+        load_registry(tmp_path)
