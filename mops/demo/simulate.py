@@ -121,9 +121,9 @@ def _campaign_days(config, rng, days, campaigns, fx: FxTable) -> pd.DataFrame:
     n_weeks = len(days) // 7 + 2
     for channel in world.PAID_CHANNELS:
         search = channel.channel_id in ("google_ads", "microsoft_ads")
-        weekday = np.where(days.dayofweek < 5, 1.08, 0.8) if search else np.where(days.dayofweek < 5, 0.95, 1.12)
+        weekday = np.where(days.day_of_week < 5, 1.08, 0.8) if search else np.where(days.day_of_week < 5, 0.95, 1.12)
         flights = rng.lognormal(0.0, 0.35, n_weeks)  # weekly budget tests make the curves identifiable
-        week = (np.arange(len(days)) + days[0].dayofweek) // 7
+        week = (np.arange(len(days)) + days[0].day_of_week) // 7
         spend = channel.base_daily_spend_usd * config.scale * weekday * flights[week] * rng.lognormal(0, 0.1, len(days))
         expected_clicks = (
             channel.max_clicks * config.scale * hill(spend, channel.half_saturation_usd * config.scale, channel.shape)
