@@ -38,3 +38,6 @@ docs: install
 
 clean:
 	rm -rf $(VENV) var warehouse landing dbt_project/target dbt_project/logs
+
+bench: install
+	$(BIN)/python bench/data_layer.py
