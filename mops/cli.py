@@ -100,7 +100,7 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     return len(refused)
 
 
-def run_build(settings: Settings, select: str | None = None, full: bool = True) -> bool:
+def run_build(settings: Settings, select: str | None = None) -> bool:
     from mops.transform import run_dbt
 
     args = ["build"] + (["--select", select] if select else [])

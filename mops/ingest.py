@@ -176,7 +176,7 @@ def _cast_expr(field: LandingField, expr: str, type_id: str) -> str:
     return f"try_cast({text} as {target})"
 
 
-def _typed_select(table: LandingTable, version: str, flat: dict[str, tuple[str, str]]) -> tuple[str, str]:
+def _typed_select(table: LandingTable, flat: dict[str, tuple[str, str]]) -> tuple[str, str]:
     """SQL producing every registry field (nulls where absent) and the check of bad values."""
     selects, bad = [], []
     for field in table.fields:
@@ -259,7 +259,7 @@ def _ingest_file(
         if readable != path:
             readable.unlink(missing_ok=True)
     flat_in = {name: (q(name), type_id) for name, (_, type_id) in flat.items()}
-    typed, bad = _typed_select(table, version, flat_in)
+    typed, bad = _typed_select(table, flat_in)
     bad_counts = con.execute(f"select {bad} from _mops_incoming").fetchone()
     bad_columns = con.execute(f"select {bad} from _mops_incoming limit 0").description
     offending = [(col[0], n) for col, n in zip(bad_columns, bad_counts, strict=True) if n]

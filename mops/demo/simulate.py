@@ -78,8 +78,8 @@ def simulate(config: DemoConfig, fx: FxTable) -> SimulatedWorld:
     campaigns = _campaigns(config, rng)
     campaign_days = _campaign_days(config, rng, days, campaigns, fx)
     sessions = _sessions(config, rng, campaign_days, days, user_p, all_channels)
-    sessions, conversions = _conversions(config, rng, sessions, end)
-    campaign_days = _platform_claims(campaign_days, sessions, conversions, fx, campaigns)
+    sessions, conversions = _conversions(rng, sessions, end)
+    campaign_days = _platform_claims(campaign_days, sessions, conversions, campaigns)
     contacts, deals = _crm(rng, sessions, conversions)
     truth = _truth(config, start, end, campaign_days, conversions)
     return SimulatedWorld(config, start, end, campaigns, campaign_days, sessions, conversions, contacts, deals, truth)
@@ -203,7 +203,7 @@ def _sessions(config, rng, campaign_days, days, user_p, all_channels) -> pd.Data
     return s
 
 
-def _conversions(config, rng, sessions, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _conversions(rng, sessions, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each session causes a purchase with its channel's probability, after a geometric lag."""
     probability = {c.channel_id: c.conversion_probability for c in world.PAID_CHANNELS + world.ORGANIC_CHANNELS}
     carryover = {c.channel_id: c.carryover for c in world.PAID_CHANNELS + world.ORGANIC_CHANNELS}
@@ -266,7 +266,7 @@ def _conversions(config, rng, sessions, end: date) -> tuple[pd.DataFrame, pd.Dat
     return sessions.drop(columns="sid"), conversions
 
 
-def _platform_claims(campaign_days, sessions, conversions, fx: FxTable, campaigns) -> pd.DataFrame:
+def _platform_claims(campaign_days, sessions, conversions, campaigns) -> pd.DataFrame:
     """Every platform clicked within the claim window claims the purchase (platforms over-count)."""
     paid = sessions[sessions.platform.notna()][["user_idx", "started_at", "channel_id", "campaign_id"]]
     pairs = conversions[["transaction_id", "user_idx", "converted_at", "revenue_usd"]].merge(paid, on="user_idx")

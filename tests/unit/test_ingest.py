@@ -179,7 +179,6 @@ def test_an_unknown_folder_is_refused_listing_the_known_ones(con, landing):
 
 
 def test_nested_json_is_flattened_to_the_gaql_names(con, landing):
-    row = {"segments": {"date": "2026-05-01"}, "customer": {"id": "123", "currencyCode": "x"}}
     row = {
         "segments": {"date": "2026-05-01"},
         "customer": {"id": 123, "currency_code": "USD", "time_zone": "UTC"},
