@@ -1,0 +1,94 @@
+"""The run context: one object per run, stamped on every output row set."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mops.errors import MopsError
+
+ATTRIBUTION_MODELS = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+    "markov",
+    "shapley",
+)
+
+
+class ContextMismatch(MopsError):
+    """An output read by a consumer was written under another run context."""
+
+
+class RunContext(BaseModel):
+    """What every agent of one run agrees on; outputs carry it, consumers check it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    window_start: date
+    window_end: date
+    attribution_model: str = "markov"
+    attribution_version: int = 2  # the attribution_credit contract version the run produces
+    reporting_currency: str = "USD"
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _valid(self) -> RunContext:
+        if self.window_end < self.window_start:
+            raise ValueError(f"window_end {self.window_end} is before window_start {self.window_start}")
+        if self.attribution_model not in ATTRIBUTION_MODELS:
+            raise ValueError(f"attribution_model {self.attribution_model!r} not in {ATTRIBUTION_MODELS}")
+        return self
+
+    @classmethod
+    def for_day(cls, day: date, window_days: int = 28, **values) -> RunContext:
+        """The context of a run on `day`: the window is the `window_days` days ending that day."""
+        return cls(window_start=day - timedelta(days=window_days - 1), window_end=day, **values)
+
+    def agreement(self) -> dict[str, str]:
+        """The fields two runs must share for one to read the other's outputs (run id excluded)."""
+        return {
+            "window": f"{self.window_start}..{self.window_end}",
+            "attribution": f"{self.attribution_model} v{self.attribution_version}",
+            "currency": self.reporting_currency,
+            "timezone": self.timezone,
+        }
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(self.agreement(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        a = self.agreement()
+        return f"run {self.run_id}: window {a['window']}, {a['attribution']}, {a['currency']}, {a['timezone']}"
+
+    def stamp(self) -> dict[str, object]:
+        return {
+            "_mops_run_id": self.run_id,
+            "_mops_context_key": self.key,
+            "_mops_window_start": self.window_start,
+            "_mops_window_end": self.window_end,
+            "_mops_attribution_model": self.attribution_model,
+            "_mops_attribution_version": self.attribution_version,
+            "_mops_reporting_currency": self.reporting_currency,
+            "_mops_timezone": self.timezone,
+        }
+
+    @classmethod
+    def from_stamp(cls, row: dict) -> RunContext:
+        return cls(
+            run_id=str(row["_mops_run_id"]),
+            window_start=row["_mops_window_start"],
+            window_end=row["_mops_window_end"],
+            attribution_model=str(row["_mops_attribution_model"]),
+            attribution_version=int(row["_mops_attribution_version"]),
+            reporting_currency=str(row["_mops_reporting_currency"]),
+            timezone=str(row["_mops_timezone"]),
+        )
