@@ -158,7 +158,9 @@ class Contract(_Strict):
         for v in self.versions:
             if v.version == number:
                 return v
-        raise ContractError(f"contract {self.table} has no version {number} (known: {[v.version for v in self.versions]})")
+        raise ContractError(
+            f"contract {self.table} has no version {number} (known: {[v.version for v in self.versions]})"
+        )
 
     def relation_name(self, number: int | None = None) -> str:
         return f"{self.table}_v{self.version(number).version}"
@@ -262,7 +264,9 @@ def _run_check(frame: pd.DataFrame, check: Check, where: str) -> list[str]:
         return [f"{where}: column {check.column}: {check.name}: {bad} value(s) outside [{low}, {high}]"] if bad else []
     sums = values.groupby([frame[b] for b in check.by]).sum()
     if check.equals_column is not None:
-        target = pd.to_numeric(frame[check.equals_column], errors="coerce").groupby([frame[b] for b in check.by]).first()
+        target = (
+            pd.to_numeric(frame[check.equals_column], errors="coerce").groupby([frame[b] for b in check.by]).first()
+        )
     else:
         target = pd.Series(check.equals, index=sums.index)
     off = (sums - target).abs() > check.tolerance * np.maximum(1.0, target.abs())
@@ -309,14 +313,14 @@ def classify(old: ContractVersion, new: ContractVersion) -> list[Change]:
     """The changes from `old` to `new`, each with Confluent's backward/forward semantics."""
     changes: list[Change] = []
     if tuple(old.key) != tuple(new.key):
-        changes.append(Change(text=f"key {list(old.key)} -> {list(new.key)} (grain changed)", backward=False, forward=False))
+        changes.append(
+            Change(text=f"key {list(old.key)} -> {list(new.key)} (grain changed)", backward=False, forward=False)
+        )
     old_cols = {c.name: c for c in old.columns}
     new_cols = {c.name: c for c in new.columns}
     for name, col in old_cols.items():
         if name not in new_cols:
-            changes.append(
-                Change(text=f"column {name} removed", backward=True, forward=col.nullable)
-            )
+            changes.append(Change(text=f"column {name} removed", backward=True, forward=col.nullable))
     for name, col in new_cols.items():
         if name not in old_cols:
             changes.append(
@@ -347,19 +351,28 @@ def classify(old: ContractVersion, new: ContractVersion) -> list[Change]:
             if before.allowed_values is None or col.allowed_values is None:
                 widened = col.allowed_values is None
                 changes.append(
-                    Change(text=f"column {name} allowed values {'removed' if widened else 'added'}",
-                           backward=widened, forward=not widened)
+                    Change(
+                        text=f"column {name} allowed values {'removed' if widened else 'added'}",
+                        backward=widened,
+                        forward=not widened,
+                    )
                 )
             else:
                 if new_set - old_set:
                     changes.append(
-                        Change(text=f"column {name} allows new values {sorted(new_set - old_set)}",
-                               backward=True, forward=False)
+                        Change(
+                            text=f"column {name} allows new values {sorted(new_set - old_set)}",
+                            backward=True,
+                            forward=False,
+                        )
                     )
                 if old_set - new_set:
                     changes.append(
-                        Change(text=f"column {name} no longer allows {sorted(old_set - new_set)}",
-                               backward=False, forward=True)
+                        Change(
+                            text=f"column {name} no longer allows {sorted(old_set - new_set)}",
+                            backward=False,
+                            forward=True,
+                        )
                     )
     old_checks = {c.name: c for c in old.checks}
     new_checks = {c.name: c for c in new.checks}
