@@ -10,6 +10,7 @@ is the embedded implementation and `PostgresWarehouse` the scale-out one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -190,7 +191,9 @@ class DuckDBWarehouse(Warehouse):
             select = ", ".join(f"cast({_ident(c)} as {t})" for c, t in types.items())
             cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} select {select} from _mops_frame")
         finally:
-            cursor.unregister("_mops_frame")
+            # after a failed insert the transaction is aborted and unregister fails too: keep the first error
+            with contextlib.suppress(Exception):
+                cursor.unregister("_mops_frame")
 
     def replace_tables(self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]]) -> None:
         with self._write_lock:

@@ -101,11 +101,12 @@ class Runner:
         today: date | None = None,
         allow_pii: bool = False,
         catalog: dict[str, Agent] | None = None,
+        contracts: dict[str, Contract] | None = None,
     ):
         self.warehouse = warehouse
         self.catalog = catalog or {}
         self.settings = warehouse.settings
-        self.contracts: dict[str, Contract] = load_contracts(self.settings.contracts_dir / "agents")
+        self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
         self.today = today or datetime.now(UTC).date()
         self.allow_pii = allow_pii
 
