@@ -111,9 +111,9 @@ def fit_saturation(spend: np.ndarray, clicks: np.ndarray, shape: float | None = 
     start = [np.log(2.0 * ratio * start_k), np.log(start_k)] + ([] if shape is not None else [0.0])
     result = model.fit(start_params=np.array(start), method="bfgs", maxiter=2000, disp=False)
     result = model.fit(start_params=result.params, method="newton", maxiter=100, disp=False)
-    mu = model.mean(result.params)
+    mu = np.maximum(model.mean(result.params), 1e-12)
     n, k = len(clicks), len(start)
-    dispersion = max(1.0, float(np.sum((clicks - mu) ** 2 / np.maximum(mu, 1e-12)) / max(n - k, 1)))
+    dispersion = max(1.0, float(np.sum((clicks - mu) ** 2 / mu) / max(n - k, 1)))
     cov = np.asarray(result.cov_params()) * dispersion
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         raise CurveFitError("the saturation fit has no finite covariance (flat likelihood)")
