@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents.attribution.credit import V2_COLUMNS, credit_v2
+from agents.attribution.credit import credit_v2
 from agents.attribution.journeys import build_journeys
 from agents.attribution.models import fit
 from agents.attribution.parameters import AttributionParameters
@@ -78,7 +78,7 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: Attributio
         params.passive_channels,
     )
     fitted = fit(journeys, model, params)
-    credit = credit_v2(fitted.credit, journeys.journeys) if len(fitted.credit) else pd.DataFrame(columns=V2_COLUMNS)
+    credit = credit_v2(fitted.credit, journeys.journeys)
     draws = bootstrap(fitted, params)
     summary, evidence = channel_summary(
         credit,

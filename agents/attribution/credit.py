@@ -8,8 +8,24 @@ V2_COLUMNS = ["conversion_id", "converted_at", "channel_id", "credit", "conversi
 V1_COLUMNS = ["conversion_id", "converted_at", "channel_id", "conversion_value"]
 
 
+def empty_v2() -> pd.DataFrame:
+    """A typed v2 frame with no rows (no conversions in the window)."""
+    return pd.DataFrame(
+        {
+            "conversion_id": pd.Series(dtype=object),
+            "converted_at": pd.Series(dtype="datetime64[ns]"),
+            "channel_id": pd.Series(dtype=object),
+            "credit": pd.Series(dtype=float),
+            "conversion_value": pd.Series(dtype=float),
+            "credited_value": pd.Series(dtype=float),
+        }
+    )
+
+
 def credit_v2(credit: pd.DataFrame, journeys: pd.DataFrame) -> pd.DataFrame:
     """One row per conversion and credited channel; credit renormalised so it sums to 1 exactly."""
+    if credit.empty:
+        return empty_v2()
     frame = credit.join(journeys[["conversion_id", "converted_at", "conversion_value"]], on="journey")
     frame["credit"] = frame["credit"] / frame.groupby("journey")["credit"].transform("sum")
     frame["credited_value"] = frame["credit"] * frame["conversion_value"]

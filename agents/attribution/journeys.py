@@ -57,8 +57,8 @@ def build_journeys(
         hours = _split(kept["touch_hours_before_end"])
     else:  # an older mart without touch times: time decay falls back to touch positions
         hours = channels.map(lambda c: [str(len(c) - 1 - i) for i in range(len(c))])
-    lengths = channels.map(len).to_numpy()
-    if not np.array_equal(lengths, hours.map(len).to_numpy()):
+    lengths = channels.map(len).to_numpy(dtype=np.int64)
+    if not np.array_equal(lengths, hours.map(len).to_numpy(dtype=np.int64)):
         raise ValueError("fct_conversion_paths: touch_hours_before_end is not aligned with channel_path")
 
     journey = np.repeat(np.arange(len(kept)), lengths)
