@@ -90,5 +90,13 @@ def build_journeys(
             "conversion_value": pd.to_numeric(kept["conversion_value_in_reporting_currency"]).fillna(0.0).astype(float),
         }
     )
-    journeys["path"] = touches.groupby("journey")["channel_id"].agg(SEPARATOR.join).reindex(journeys.index)
+    # rebuild the path string only where the lookback or passive channels dropped touches
+    kept_counts = np.bincount(touches["journey"].to_numpy(), minlength=len(kept))
+    changed = np.flatnonzero(kept_counts != lengths)
+    paths = kept["channel_path"].astype(str).to_numpy(copy=True)
+    if len(changed):  # touches are sorted by journey: split the channel column at journey boundaries
+        bounds = np.concatenate([[0], np.cumsum(kept_counts)])
+        channel = touches["channel_id"].to_numpy()
+        paths[changed] = [SEPARATOR.join(channel[bounds[i] : bounds[i + 1]]) for i in changed]
+    journeys["path"] = paths
     return Journeys(journeys=journeys, touches=touches)
