@@ -17,10 +17,11 @@ def local_dates(timestamps: pd.Series, timezone: str) -> pd.Series:
 
 def conversions_as_of(conversions: pd.DataFrame, reference: date, timezone: str) -> pd.DataFrame:
     """Conversions of known customers on or before the reference date (in the run's time zone)."""
-    known = conversions[conversions.customer_id.notna()]
+    known = conversions[conversions.customer_id.notna()].reset_index(drop=True)
     day = local_dates(known.converted_at, timezone)
-    out = known[(day <= pd.Timestamp(reference)).to_numpy()].copy()
-    out["conversion_day"] = day[out.index]
+    keep = (day <= pd.Timestamp(reference)).to_numpy()
+    out = known[keep].copy()
+    out["conversion_day"] = day[keep].to_numpy()
     out["revenue"] = pd.to_numeric(out.revenue_in_reporting_currency, errors="coerce").astype(float).fillna(0.0)
     return out
 
