@@ -2,7 +2,7 @@
 
 Models are resolved through dbt's manifest.json (name + version -> schema.alias, contract columns,
 PII meta), so agents name what they read the way dbt does. Writes of one agent run go in one
-transaction: every output table is replaced whole or not at all.
+transaction: each output table's partition for the run context is replaced whole or not at all.
 
 The interface (`Warehouse`) speaks in schema/table names and pandas frames only; `DuckDBWarehouse`
 is the embedded implementation and `PostgresWarehouse` the scale-out one.
@@ -10,6 +10,7 @@ is the embedded implementation and `PostgresWarehouse` the scale-out one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -118,8 +119,10 @@ class Warehouse(ABC):
         """Column name -> type of an existing relation; empty if it does not exist."""
 
     @abstractmethod
-    def replace_tables(self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]]) -> None:
-        """Replace each (schema, table) with its frame, typed by the column -> SQL type map; all or nothing."""
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
+        """In each table, replace the rows whose `column` equals `value` with the frame; all or nothing."""
 
     @abstractmethod
     def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
@@ -138,15 +141,24 @@ class Warehouse(ABC):
         return bool(self.columns(schema, name))
 
     def read(
-        self, schema: str, name: str, columns: list[str] | None = None, window: Window | None = None
+        self,
+        schema: str,
+        name: str,
+        columns: list[str] | None = None,
+        window: Window | None = None,
+        equals: dict[str, object] | None = None,
     ) -> pd.DataFrame:
         select = ", ".join(_ident(c) for c in columns) if columns else "*"
-        sql = f"select {select} from {_ident(schema)}.{_ident(name)}"
+        conditions: list[str] = []
         params: list = []
         if window is not None:
-            sql += f" where {_ident(window.column)} >= ? and {_ident(window.column)} < ?"
-            params = [window.start, window.end + timedelta(days=1)]
-        return self.query(sql, params)
+            conditions.append(f"{_ident(window.column)} >= ? and {_ident(window.column)} < ?")
+            params += [window.start, window.end + timedelta(days=1)]
+        for column, value in (equals or {}).items():
+            conditions.append(f"{_ident(column)} = ?")
+            params.append(value)
+        where = f" where {' and '.join(conditions)}" if conditions else ""
+        return self.query(f"select {select} from {_ident(schema)}.{_ident(name)}{where}", params)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -177,28 +189,44 @@ class DuckDBWarehouse(Warehouse):
         )
         return dict(zip(rows.column_name, rows.data_type, strict=True))
 
-    def _create_and_fill(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-        cursor.execute(f"create schema if not exists {_ident(schema)}")
-        cursor.execute(f"create or replace table {_ident(schema)}.{_ident(name)} ({ddl})")
-        self._insert(cursor, schema, name, frame, types)
-
     @staticmethod
     def _insert(cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         cursor.register("_mops_frame", frame)
         try:
             select = ", ".join(f"cast({_ident(c)} as {t})" for c, t in types.items())
-            cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} select {select} from _mops_frame")
+            target = ", ".join(_ident(c) for c in types)
+            cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_frame")
         finally:
-            cursor.unregister("_mops_frame")
+            # after a failed insert the transaction is aborted and unregister fails too: keep the first error
+            with contextlib.suppress(Exception):
+                cursor.unregister("_mops_frame")
 
-    def replace_tables(self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]]) -> None:
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
         with self._write_lock:
             cursor = self._con.cursor()
             try:
                 cursor.begin()
                 for (schema, name), (frame, types) in tables.items():
-                    self._create_and_fill(cursor, schema, name, frame, types)
+                    ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+                    cursor.execute(f"create schema if not exists {_ident(schema)}")
+                    cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+                    existing = {
+                        row[0]
+                        for row in cursor.execute(
+                            "select column_name from information_schema.columns "
+                            "where table_schema = ? and table_name = ?",
+                            [schema, name],
+                        ).fetchall()
+                    }
+                    for added in [c for c in types if c not in existing]:
+                        # an additive contract edit (FULL/BACKWARD): older partitions get nulls
+                        cursor.execute(
+                            f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}"
+                        )
+                    cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = ?", [value])
+                    self._insert(cursor, schema, name, frame, types)
                 cursor.commit()
             except BaseException:
                 cursor.rollback()

@@ -101,11 +101,12 @@ class Runner:
         today: date | None = None,
         allow_pii: bool = False,
         catalog: dict[str, Agent] | None = None,
+        contracts: dict[str, Contract] | None = None,
     ):
         self.warehouse = warehouse
         self.catalog = catalog or {}
         self.settings = warehouse.settings
-        self.contracts: dict[str, Contract] = load_contracts(self.settings.contracts_dir / "agents")
+        self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
         self.today = today or datetime.now(UTC).date()
         self.allow_pii = allow_pii
 
@@ -145,15 +146,26 @@ class Runner:
                 f"{label}: relation: does not exist yet; run its producer first ({', '.join(producers) or 'unknown'})"
             )
             return label, pd.DataFrame(), problems
-        frame = self.warehouse.read(AGENTS_SCHEMA, name, window=self._window(read, context))
-        keys = frame["_mops_context_key"].unique() if len(frame) else []
-        foreign = [k for k in keys if k != context.key]
-        if foreign:
-            row = frame[frame["_mops_context_key"] == foreign[0]].iloc[0].to_dict()
-            raise ContextMismatch(
-                f"agent {agent.name} would read {label} written under another run context: the output was written "
-                f"by {RunContext.from_stamp(row).describe()}; this run is {context.describe()}"
+        window = self._window(read, context)
+        frame = self.warehouse.read(AGENTS_SCHEMA, name, window=window, equals={"_mops_context_key": context.key})
+        if frame.empty:
+            newest = self.warehouse.query(
+                f"select * from {AGENTS_SCHEMA}.{name} order by _mops_written_at desc limit 1"  # noqa: S608
             )
+            if not newest.empty and read.name in context.stale_inputs:
+                # the engine accepted a stale input (skip policy upstream): read the newest run's rows
+                frame = self.warehouse.read(
+                    AGENTS_SCHEMA,
+                    name,
+                    window=window,
+                    equals={"_mops_context_key": newest["_mops_context_key"].iloc[0]},
+                )
+            elif not newest.empty:
+                raise ContextMismatch(
+                    f"agent {agent.name} would read {label}, which holds no rows for this run context; its newest "
+                    f"rows were written by {RunContext.from_stamp(newest.iloc[0].to_dict()).describe()}; this run is "
+                    f"{context.describe()}"
+                )
         frame = frame[[c for c in frame.columns if not c.startswith("_mops_")]]
         return label, frame, problems
 
@@ -272,7 +284,7 @@ class Runner:
             except GateFailed:
                 run.status = "gate_failed"
                 raise
-            self.warehouse.replace_tables(tables)
+            self.warehouse.replace_partitions(tables, "_mops_context_key", context.key)
             run.status = "succeeded"
             run.rows_written = {f"{schema}.{name}": len(frame) for (schema, name), (frame, _) in tables.items()}
             run.decisions = list(result.decisions)
