@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from agents.segmentation.affinity import channel_affinity
+from agents.segmentation.affinity import channel_affinity, is_in
 from agents.segmentation.rfm import conversions_as_of, customers_as_of, rfm_table
 from agents.segmentation.rules import SEGMENTS, SegmentationParameters, assign_segments, segment_rules
 from agents.segmentation.summary import segment_summary
@@ -43,7 +43,7 @@ def segment_customers(
     reference = context.window_end
     known = customers_as_of(customers, reference, context.timezone)
     bought = conversions_as_of(conversions, reference, context.timezone)
-    bought = bought[bought.customer_id.isin(known.customer_id)]
+    bought = bought[is_in(bought.customer_id, known.customer_id)]
     table = rfm_table(known, bought, reference)
     table["segment"] = assign_segments(table.recency_days, table.frequency, params)
     table = table.merge(channel_affinity(bought, credit), on="customer_id", how="left")

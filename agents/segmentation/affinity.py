@@ -14,6 +14,11 @@ import pandas as pd
 SOURCES = ("attribution", "session_channel", "mixed")
 
 
+def is_in(values: pd.Series, members: pd.Series) -> np.ndarray:
+    """values.isin(members) through a hash index (Series.isin on string columns is ~100x slower)."""
+    return pd.Index(pd.unique(members.to_numpy(dtype=object))).get_indexer(values.to_numpy(dtype=object)) >= 0
+
+
 def channel_affinity(conversions: pd.DataFrame, credit: pd.DataFrame) -> pd.DataFrame:
     """customer_id -> channel_affinity, channel_affinity_share (of the customer's credit), channel_affinity_source."""
     columns = ["customer_id", "channel_affinity", "channel_affinity_share", "channel_affinity_source"]
@@ -21,7 +26,7 @@ def channel_affinity(conversions: pd.DataFrame, credit: pd.DataFrame) -> pd.Data
         return pd.DataFrame(columns=columns)
     conv = conversions[["conversion_id", "customer_id", "session_channel_id"]]
     attributed = credit[["conversion_id", "channel_id", "credit"]].merge(conv, on="conversion_id")
-    covered = conv.conversion_id.isin(attributed.conversion_id)
+    covered = pd.Series(is_in(conv.conversion_id, attributed.conversion_id), index=conv.index)
     fallback = conv[~covered.to_numpy()]
     touches = pd.concat(
         [
