@@ -55,9 +55,12 @@ class ApprovalStore:
             raise ApprovalError(f"no approval requests for run {run_id} (looked in {self.folder})")
         return json.loads(path.read_text())
 
-    def request(self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta) -> dict:
+    def request(
+        self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta, mode: str = "wait"
+    ) -> dict:
         record = {
             "run_id": run_id,
+            "mode": mode,  # wait: the run records what is decided | defer: `mops approve` records it later
             "workflow": workflow,
             "step": step,
             "requested_at": _now().isoformat(),

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
 import pandas as pd
 
 from flows.approvals import ApprovalStore
-from flows.plan import Plan, PlannedStep, deadline_at
+from flows.plan import Plan, PlannedStep, due_for_run_date
 from mops.errors import MopsError, WarehouseBusy
 from mops.runtime.adapter import Warehouse, open_warehouse
 from mops.runtime.agent import Agent, Decision
@@ -112,6 +112,7 @@ class RunSettings:
     estimates: dict[str, float] = field(default_factory=dict)  # step id -> expected seconds (history)
     account_zones: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=utcnow)
+    run_date: date | None = None  # the last day of data; its decisions must apply before the next day's deadline
 
     @property
     def approvals(self) -> ApprovalStore:
@@ -139,7 +140,7 @@ def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None,
         return None, []
     zones = run.account_zones if deadline.timezone == "account" else [deadline.timezone]
     zones = zones or ["UTC"]
-    due = min(deadline_at(deadline.before, zone, run.started_at) for zone in zones)
+    due = min(due_for_run_date(deadline.before, zone, run.run_date) for zone in zones)
     now = run.clock()
     estimate = run.estimates.get(planned.id, 0.0)
     if now >= due:

@@ -27,7 +27,7 @@ EVENT_TYPES = {
     "target_workflow": "varchar",
     "status": "varchar",
     "reason": "varchar",
-    "at": "timestamp",
+    "occurred_at": "timestamp",
 }
 
 
@@ -63,9 +63,10 @@ def last_event_start(warehouse: Warehouse, workflow: str) -> datetime | None:
     if not warehouse.exists("ops", "events"):
         return None
     rows = warehouse.query(
-        "select max(at) as at from ops.events where target_workflow = ? and status = 'triggered'", [workflow]
+        "select max(occurred_at) as occurred_at from ops.events where target_workflow = ? and status = 'triggered'",
+        [workflow],
     )
-    value = rows["at"].iloc[0]
+    value = rows["occurred_at"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
@@ -80,6 +81,6 @@ def record_event(warehouse: Warehouse, event: Event, target: str, status: str, r
         "target_workflow": target,
         "status": status,
         "reason": reason,
-        "at": at,
+        "occurred_at": at,
     }
     warehouse.append_rows("ops", "events", pd.DataFrame([row]), EVENT_TYPES)

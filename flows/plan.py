@@ -9,7 +9,7 @@ and a deadline that run-time history says cannot be met.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from graphlib import CycleError, TopologicalSorter
 from zoneinfo import ZoneInfo
 
@@ -172,6 +172,13 @@ def deadline_at(deadline_before: str, zone: str, after: datetime) -> datetime:
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tz)
     return candidate.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def due_for_run_date(deadline_before: str, zone: str, run_date: date) -> datetime:
+    """HH:MM in `zone` on the day after `run_date` (UTC-naive): a day's data acts before the next reset."""
+    hour, minute = (int(x) for x in deadline_before.split(":"))
+    local = datetime.combine(run_date + timedelta(days=1), time(hour, minute), ZoneInfo(zone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def schedule_misses_deadlines(

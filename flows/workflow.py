@@ -123,6 +123,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         estimates=estimates,
         account_zones=zones,
         started_at=started,
+        run_date=day,
     )
     try:
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     project_dir: Path = PROJECT_DIR
     # DuckDB file path (relative paths are under project_dir); the embedded default warehouse.
     warehouse: str = "warehouse/mops.duckdb"
+    # PostgreSQL URL (postgresql://user@host:5432/db) for the scale-out warehouse; unset = the DuckDB file.
+    warehouse_url: str | None = None
     # Folder of platform export files: <landing_dir>/<source>/<table>/<file>.{csv,jsonl,parquet}
     landing_dir: Path = Path("landing")
     # ISO 4217 code every money column is also converted to.

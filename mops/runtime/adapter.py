@@ -251,6 +251,111 @@ class DuckDBWarehouse(Warehouse):
                 cursor.close()
 
 
+class PostgresWarehouse(Warehouse):
+    """The scale-out warehouse: one connection, serialised by a lock; rows travel by COPY."""
+
+    # psycopg2 type codes whose values pandas would otherwise keep as Python objects
+    NUMERIC, DATE, TIMESTAMP, TIMESTAMPTZ = 1700, 1082, 1114, 1184
+
+    def __init__(self, settings: Settings, read_only: bool = False):
+        super().__init__(settings)
+        import psycopg2
+
+        try:
+            self._con = psycopg2.connect(settings.warehouse_url)
+        except psycopg2.OperationalError as exc:
+            raise WarehouseError(f"cannot connect to the PostgreSQL warehouse {settings.warehouse_url}: {exc}") from exc
+        self._con.set_session(readonly=read_only, autocommit=False)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with self._lock, self._con.cursor() as cursor:
+            try:
+                cursor.execute(sql.replace("?", "%s"), params or [])
+                rows = cursor.fetchall()
+                description = cursor.description
+            finally:
+                self._con.rollback()  # reads never leave a transaction open
+        frame = pd.DataFrame(rows, columns=[d.name for d in description])
+        for d in description:
+            if d.type_code == self.NUMERIC:
+                frame[d.name] = pd.to_numeric(frame[d.name], errors="coerce").astype("float64")
+            elif d.type_code in (self.DATE, self.TIMESTAMP):
+                frame[d.name] = pd.to_datetime(frame[d.name])
+        return frame
+
+    def columns(self, schema: str, name: str) -> dict[str, str]:
+        rows = self.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        )
+        return dict(zip(rows.column_name, rows.data_type, strict=True))
+
+    @staticmethod
+    def _cast(column: str, sql_type: str) -> str:
+        if sql_type == "bigint":  # '3.0' from a float column: through numeric
+            return f"cast(cast({_ident(column)} as numeric) as bigint)"
+        return f"cast({_ident(column)} as {sql_type})"
+
+    def _copy(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        import csv
+        import io
+
+        cursor.execute(
+            "create temporary table _mops_rows (" + ", ".join(f"{_ident(c)} text" for c in types) + ") on commit drop"
+        )
+        buffer = io.StringIO()
+        frame[list(types)].to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, na_rep="")
+        buffer.seek(0)
+        cursor.copy_expert("copy _mops_rows from stdin with (format csv, null '')", buffer)
+        target = ", ".join(_ident(c) for c in types)
+        select = ", ".join(self._cast(c, t) for c, t in types.items())
+        cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_rows")
+        cursor.execute("drop table _mops_rows")
+
+    def _ensure(self, cursor, schema: str, name: str, types: dict[str, str]) -> None:
+        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+        cursor.execute(f"create schema if not exists {_ident(schema)}")
+        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+        cursor.execute(
+            "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+            [schema, name],
+        )
+        existing = {row[0] for row in cursor.fetchall()}
+        for added in [c for c in types if c not in existing]:
+            cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
+
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
+        with self._lock, self._con.cursor() as cursor:
+            try:
+                for (schema, name), (frame, types) in tables.items():
+                    self._ensure(cursor, schema, name, types)
+                    cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = %s", [value])
+                    self._copy(cursor, schema, name, frame, types)
+                self._con.commit()
+            except BaseException:
+                self._con.rollback()
+                raise
+
+    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        with self._lock, self._con.cursor() as cursor:
+            try:
+                self._ensure(cursor, schema, name, types)
+                self._copy(cursor, schema, name, frame, types)
+                self._con.commit()
+            except BaseException:
+                self._con.rollback()
+                raise
+
+
 def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
-    """The warehouse the settings point at."""
+    """The warehouse the settings point at: PostgreSQL when warehouse_url is set, else the DuckDB file."""
+    if settings.warehouse_url:
+        return PostgresWarehouse(settings, read_only=read_only)
     return DuckDBWarehouse(settings, read_only=read_only)

@@ -150,7 +150,7 @@ def test_an_event_starts_the_listening_workflow_once_and_the_cooldown_stops_repe
     assert [s["workflow"] for s in again] == ["watch"]
     assert any("cooldown" in stopped for stopped in again[0]["stopped_events"])
     with open_warehouse(settings) as warehouse:
-        events = warehouse.query("select target_workflow, status, reason from ops.events order by at")
+        events = warehouse.query("select target_workflow, status, reason from ops.events order by occurred_at")
     assert events.status.tolist() == ["triggered", "stopped"]
 
 
