@@ -100,7 +100,7 @@ def line_chart(
     mark_label: str = "",
 ) -> str:
     """Daily lines over a shared y axis from 0; `mark` draws a vertical rule (e.g. the window start)."""
-    height, top, bottom, left, right = 260, 30, 30, 70, 20
+    height, top, bottom, left, right = 260, 30, 30, 92, 20
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     values = [v for s in series for v in s.values if _finite(v)]
     scale = max([v for v in values if v > 0], default=1.0)

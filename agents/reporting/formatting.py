@@ -57,6 +57,8 @@ def metric(name: str, value: float | None, currency: str) -> str:
         return f"{value:.2f}" if is_number(value) else MISSING
     if name in PERCENTS:
         return percent(value)
+    if name == "model_conversions":  # fractional credit: always one decimal
+        return f"{value:,.1f}" if is_number(value) else MISSING
     return count(value)
 
 
