@@ -218,7 +218,7 @@ def attribution_section(report: Report) -> Section:
                 _with_interval(r, "model_conversions", "model_conversions", c),
                 _with_interval(r, "model_revenue", "model_revenue", c),
                 _with_interval(r, "roas", "model_roas", c),
-                "yes" if r.is_underperforming is True else ("no" if r.is_underperforming is False else fmt.MISSING),
+                fmt.MISSING if pd.isna(r.is_underperforming) else ("yes" if bool(r.is_underperforming) else "no"),
             ]
         )
     section.tables.append(
