@@ -320,7 +320,7 @@ def budget_section(report: Report) -> Section:
             fmt.money(_num(r.recommended_daily_spend), c),
             fmt.change(_num(r.change_share)),
             _with_interval(r, "expected_uplift", uplift_metric, c),
-            "locked" if bool(r.is_locked) else "",
+            "yes" if bool(r.is_locked) else "no",
             str(r.rationale),
         ]
         for label, (_, r) in zip(labels, b.iterrows(), strict=True)

@@ -1,7 +1,8 @@
-"""The reporting agent on the demo warehouse, through the runtime: attribution from the toy producer.
+"""The reporting agent on the demo warehouse, through the runtime, after the real attribution and budget agents.
 
 Checks the report's conversion totals against fct_conversions, its ad KPIs against an independent SQL
-aggregation of the mart (window and prior period), the saved artifacts, and stale marking.
+aggregation of the mart (window and prior period), the saved artifacts, and stale marking (with the toy
+attribution producer, which is quicker).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from agents.attribution import AGENT as ATTRIBUTION
+from agents.budget_optimizer import AGENT as BUDGET
 from agents.reporting import AGENT
 from mops.contracts import Contract, load_contracts, validate_frame
 from mops.runtime.adapter import DuckDBWarehouse
@@ -22,7 +25,7 @@ from tests.conftest import DEMO_END_DATE, make_settings
 from tests.toy_agents import ATTRIBUTION_V2
 
 DAY = date.fromisoformat(DEMO_END_DATE)
-CONTEXT = RunContext.for_day(DAY, 28, attribution_model="linear", run_id="report-a")
+CONTEXT = RunContext.for_day(DAY, 28, attribution_model="markov", run_id="report-a")
 
 
 def contracts_for(warehouse) -> dict[str, Contract]:
@@ -76,7 +79,8 @@ def written_kpis(warehouse, context: RunContext) -> pd.DataFrame:
 
 def test_report_totals_match_the_warehouse(warehouse):
     runner = Runner(warehouse, contracts=contracts_for(warehouse))
-    runner.run(ATTRIBUTION_V2, CONTEXT)
+    runner.run(ATTRIBUTION, CONTEXT)
+    runner.run(BUDGET, CONTEXT)
     run = runner.run(AGENT, CONTEXT)
     assert run.status == "succeeded"
 
@@ -93,6 +97,13 @@ def test_report_totals_match_the_warehouse(warehouse):
     assert conversions.n > 100 and total == conversions.n
     revenue = kpis[(kpis.level == "total") & (kpis.metric == "attributed_revenue")].value.item()
     assert revenue == pytest.approx(conversions.revenue, rel=1e-9)
+    # the model's fractional credit adds up to the same conversions; every channel has an interval around it
+    model = kpis[(kpis.metric == "model_conversions")]
+    assert model[model.level == "total"].value.item() == pytest.approx(conversions.n, rel=1e-9)
+    channels_model = model[model.level == "channel"]
+    assert (
+        (channels_model.value_low <= channels_model.value) & (channels_model.value <= channels_model.value_high)
+    ).all()
     per_channel = (
         warehouse.query(
             "select channel_id, count(*)::double as n from agents.attribution_credit_v1 "
@@ -103,7 +114,10 @@ def test_report_totals_match_the_warehouse(warehouse):
         .n
     )
     attributed = kpis[(kpis.level == "channel") & (kpis.metric == "attributed_conversions")].set_index("key").value
-    pd.testing.assert_series_equal(attributed.sort_index(), per_channel.sort_index(), check_names=False)
+    # channels with model credit but no whole conversion (e.g. 'other') show 0
+    expected = per_channel.reindex(attributed.index, fill_value=0.0)
+    assert set(per_channel.index) <= set(attributed.index)
+    pd.testing.assert_series_equal(attributed.sort_index(), expected.sort_index(), check_names=False)
 
     prior_end = CONTEXT.window_start - timedelta(days=1)
     now, before = (
@@ -125,10 +139,13 @@ def test_report_totals_match_the_warehouse(warehouse):
     assert not re.search(r"https?://", html)
     statement = f"Window {CONTEXT.window_start} to {CONTEXT.window_end} (28 days)"
     assert statement in html and statement in markdown
-    assert "Attribution model linear, attribution version v2" in markdown
+    assert "Attribution model markov, attribution version v2" in markdown
     headline = f"Conversions in the window (GA4, attributed to channels): {int(conversions.n):,}"
     assert headline in html and headline in markdown
     assert "## Customer segments — _not available in this run_" in markdown  # segmentation did not run
+    recommendations = warehouse.query("select channel_id from agents.budget_recommendations_v1").channel_id
+    budget = markdown.split("## Budget recommendations")[1].split("\n## ")[0]
+    assert len(recommendations) > 0 and budget.count("\n| ") == len(recommendations) + 1  # header + one per channel
 
 
 def test_stale_attribution_is_read_from_the_earlier_run_and_marked(warehouse):
@@ -136,7 +153,7 @@ def test_stale_attribution_is_read_from_the_earlier_run_and_marked(warehouse):
     runner.run(ATTRIBUTION_V2, CONTEXT)
     # the next day's run: attribution failed under the skip policy, so the engine lets reporting read yesterday's
     today = RunContext.for_day(
-        DAY + timedelta(days=1), 28, attribution_model="linear", run_id="report-b", stale_inputs=("attribution_credit",)
+        DAY + timedelta(days=1), 28, attribution_model="markov", run_id="report-b", stale_inputs=("attribution_credit",)
     )
     run = runner.run(AGENT, today)
     kpis = written_kpis(warehouse, today)

@@ -302,7 +302,7 @@ def test_optional_sections_show_segments_and_budget():
     markdown = result.artifacts["report.md"]
     champions = "| champions | 10 | 25.0% | 40 | USD 4,000 | 72.7% | USD 100.00 | google_ads | active & frequent |"
     assert champions in markdown
-    assert "| Google Ads | USD 15 | USD 18 | +20.0% | USD 4 [USD 1 – USD 7] |  | marginal ROAS" in markdown
+    assert "| Google Ads | USD 15 | USD 18 | +20.0% | USD 4 [USD 1 – USD 7] | no | marginal ROAS" in markdown
     assert "| Google Ads | 2 | USD 30 | 1.6 [1.0 – 2.2] | USD 32 [USD 20 – USD 45] | 1.07 [0.60 – 1.50] | no |" in (
         markdown
     )
