@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ class Report:
     context: RunContext
     periods: Periods
     prior_data_days: int
+    newest_ad_day: date | None  # the last day with ad data (before the window end: data is late)
     kpis: pd.DataFrame  # report_kpis v1
     daily: pd.DataFrame
     attribution: pd.DataFrame  # one row per channel (attribution_by_channel)
@@ -136,6 +138,7 @@ def build_report(
         context=context,
         periods=periods,
         prior_data_days=prior_coverage(perf, periods),
+        newest_ad_day=max(perf.date_day, default=None),
         kpis=kpis[list(KPI_COLUMNS)].reset_index(drop=True),
         daily=daily_series(perf, periods),
         attribution=attribution,

@@ -80,6 +80,10 @@ def headline_section(report: Report) -> Section:
         "Spend, impressions, clicks and platform-reported conversions and revenue come from the ad platforms "
         "(fct_ad_performance_daily; platforms can claim the same purchase twice). Changes compare daily averages."
     )
+    newest, end = report.newest_ad_day, report.periods.end
+    if newest is None or newest < end:
+        late = f"ends on {newest.isoformat()}, {(end - newest).days} day(s) before" if newest else "has no day up to"
+        section.paragraphs.append(f"Ad data {late} the window end: the window's totals are incomplete.")
     if report.prior_data_days < report.periods.prior_days:
         section.paragraphs.append(
             f"The prior period has ad data on {report.prior_data_days} of {report.periods.prior_days} days "

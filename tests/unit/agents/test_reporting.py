@@ -212,6 +212,13 @@ def test_no_prior_data_leaves_prior_empty():
     assert "has ad data on 0 of 1 days" in result.artifacts["report.md"]
 
 
+def test_late_ad_data_is_stated():
+    late = CONTEXT.model_copy(update={"window_end": date(2026, 1, 6)})
+    markdown = run(context=late).artifacts["report.md"]
+    assert "Ad data ends on 2026-01-04, 2 day(s) before the window end" in markdown
+    assert "Ad data ends" not in run().artifacts["report.md"]
+
+
 def test_periods_default_to_the_window_length():
     periods = Periods.before(date(2026, 1, 29), date(2026, 2, 25))
     assert (periods.days, periods.prior_days) == (28, 28)
