@@ -91,6 +91,13 @@ MANIFEST = AgentManifest(
             # the prior period (as long as the window, at most MAX_PRIOR_DAYS) is read with the window
             lookback_days=MAX_PRIOR_DAYS,
         ),
+        Read(
+            name="fct_conversions",
+            version=1,
+            columns=("converted_at", "session_channel_id", "revenue_in_reporting_currency"),
+            window_column="converted_at",
+            lookback_days=MAX_PRIOR_DAYS,
+        ),
         Read(name="dim_channels", version=1, columns=("channel_id", "channel_name", "platform"), key=("channel_id",)),
         Read(
             name="dim_campaigns",

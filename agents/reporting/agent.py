@@ -26,6 +26,7 @@ def _input(inputs: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...] 
 def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: ReportingParameters) -> AgentResult:
     report = build_report(
         ads=inputs["fct_ad_performance_daily"],
+        conversions=inputs["fct_conversions"],
         channels=inputs["dim_channels"],
         campaigns=inputs["dim_campaigns"],
         credit=_input(inputs, "attribution_credit", CREDIT_COLUMNS),

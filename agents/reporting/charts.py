@@ -15,6 +15,7 @@ from html import escape
 CURRENT = "#3b6ea5"
 PRIOR = "#b8c4d0"
 ACCENT = "#e07b39"
+SITE = "#4a9a5b"
 WIDTH = 720
 LABEL_WIDTH = 170
 VALUE_WIDTH = 110

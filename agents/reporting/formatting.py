@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-MONEY = {"spend", "revenue", "cpa", "attributed_revenue", "model_revenue", "model_cpa"}
-COUNTS = {"impressions", "clicks", "conversions", "attributed_conversions", "model_conversions"}
-RATIOS = {"roas", "model_roas"}
+MONEY = {"spend", "revenue", "cpa", "attributed_revenue", "model_revenue", "model_cpa", "site_revenue"}
+COUNTS = {"impressions", "clicks", "conversions", "attributed_conversions", "model_conversions", "site_conversions"}
+RATIOS = {"roas", "model_roas", "site_roas"}
 PERCENTS = {"ctr"}
 LABELS = {
     "spend": "Spend",
@@ -17,6 +17,9 @@ LABELS = {
     "revenue": "Revenue (platform)",
     "cpa": "CPA",
     "roas": "ROAS",
+    "site_conversions": "Purchases (site)",
+    "site_revenue": "Revenue (site)",
+    "site_roas": "Site ROAS",
     "attributed_conversions": "Attributed conversions",
     "attributed_revenue": "Attributed revenue",
     "model_conversions": "Model credit (conversions)",

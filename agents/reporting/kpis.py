@@ -17,6 +17,10 @@ import pandas as pd
 ADDITIVE = ("spend", "impressions", "clicks", "conversions", "revenue")
 RATIOS = {"ctr": ("clicks", "impressions"), "cpa": ("spend", "conversions"), "roas": ("revenue", "spend")}
 METRICS = ("spend", "impressions", "clicks", "ctr", "conversions", "revenue", "cpa", "roas")
+# purchases as the site records them (GA4, dated by purchase, credited to the purchase session's channel):
+# no conversion lag, unlike platform conversions that are dated by click and keep arriving for weeks
+SITE_ADDITIVE = ("site_conversions", "site_revenue")
+SITE_METRICS = ("site_conversions", "site_revenue", "site_roas")
 LEVELS = ("total", "channel", "platform", "campaign")
 TOTAL_KEY = "all"
 
@@ -90,36 +94,78 @@ def _with_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def kpi_table(perf: pd.DataFrame, periods: Periods) -> pd.DataFrame:
-    """One row per level, key and metric: value in the window, prior value, change, relative change.
-
-    Keys seen in either period are kept (a campaign paused in the window shows 0 spend against its
-    prior spend). `prior_value` is NaN when no data at all falls in the prior period.
-    """
-    current = _by_level(_period(perf, periods.start, periods.end))
-    prior_rows = _period(perf, periods.prior_start, periods.prior_end)
-    prior = _by_level(prior_rows)
-    keys = pd.concat([current[["level", "key"]], prior[["level", "key"]]]).drop_duplicates()
-    current = _with_ratios(keys.merge(current, how="left").fillna({m: 0.0 for m in ADDITIVE}))
-    prior = _with_ratios(keys.merge(prior, how="left").fillna({m: 0.0 for m in ADDITIVE}))
-    prior_data_days = prior_rows.date_day.nunique()
-
-    long_current = current.melt(["level", "key"], list(METRICS), "metric", "value")
-    long_prior = prior.melt(["level", "key"], list(METRICS), "metric", "prior_value")
+def _compare(
+    current: pd.DataFrame, prior: pd.DataFrame, metrics: tuple[str, ...], periods: Periods, has_prior: bool
+) -> pd.DataFrame:
+    """Long rows (level, key, metric, value, prior_value, change, change_share) from two wide frames."""
+    long_current = current.melt(["level", "key"], list(metrics), "metric", "value")
+    long_prior = prior.melt(["level", "key"], list(metrics), "metric", "prior_value")
     table = long_current.merge(long_prior, on=["level", "key", "metric"])
-    if prior_data_days == 0:
+    if not has_prior:
         table["prior_value"] = np.nan
-    additive = table.metric.isin(ADDITIVE)
+    additive = table.metric.isin(ADDITIVE + SITE_ADDITIVE)
     per_day_now = np.where(additive, table.value / periods.days, table.value)
     per_day_before = np.where(additive, table.prior_value / periods.prior_days, table.prior_value)
     table["change"] = table.value - table.prior_value
     table["change_share"] = ratio(per_day_now - per_day_before, np.abs(per_day_before))
+    return table
+
+
+def _site_by_channel(site: pd.DataFrame, ad_sums: pd.DataFrame) -> pd.DataFrame:
+    """Purchases and revenue per purchase-session channel and in total; site ROAS per paid channel."""
+    sums = site.groupby("channel_id", as_index=False)[list(SITE_ADDITIVE)].sum().rename(columns={"channel_id": "key"})
+    channels = sums.assign(level="channel")
+    spend = ad_sums[ad_sums.level == "channel"].set_index("key").spend
+    channels["site_roas"] = ratio(channels.site_revenue, channels.key.map(spend).fillna(0.0))
+    total = site[list(SITE_ADDITIVE)].sum().to_frame().T.assign(level="total", key=TOTAL_KEY, site_roas=np.nan)
+    return pd.concat([total, channels], ignore_index=True)
+
+
+def kpi_table(perf: pd.DataFrame, periods: Periods, site: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per level, key and metric: value in the window, prior value, change, relative change.
+
+    Keys seen in either period are kept (a campaign paused in the window shows 0 spend against its
+    prior spend). `prior_value` is NaN when no data at all falls in the prior period. `site` (daily
+    purchases by purchase-session channel, see site_daily) adds the site_* metrics at the total and
+    channel levels.
+    """
+    current_rows = _period(perf, periods.start, periods.end)
+    prior_rows = _period(perf, periods.prior_start, periods.prior_end)
+    current, prior = _by_level(current_rows), _by_level(prior_rows)
+    keys = pd.concat([current[["level", "key"]], prior[["level", "key"]]]).drop_duplicates()
+    current = _with_ratios(keys.merge(current, how="left").fillna({m: 0.0 for m in ADDITIVE}))
+    prior = _with_ratios(keys.merge(prior, how="left").fillna({m: 0.0 for m in ADDITIVE}))
+    parts = [_compare(current, prior, METRICS, periods, prior_rows.date_day.nunique() > 0)]
+    if site is not None:
+        site_now = _site_by_channel(_period(site, periods.start, periods.end), current)
+        site_before = _site_by_channel(_period(site, periods.prior_start, periods.prior_end), prior)
+        site_keys = pd.concat([site_now[["level", "key"]], site_before[["level", "key"]]]).drop_duplicates()
+        fill = {m: 0.0 for m in SITE_ADDITIVE}
+        site_now = site_keys.merge(site_now, how="left").fillna(fill)
+        site_before = site_keys.merge(site_before, how="left").fillna(fill)
+        has_prior = not _period(site, periods.prior_start, periods.prior_end).empty
+        site_table = _compare(site_now, site_before, SITE_METRICS, periods, has_prior)
+        parts.append(site_table[~((site_table.level == "total") & (site_table.metric == "site_roas"))])
+    table = pd.concat(parts, ignore_index=True)
     table["level"] = pd.Categorical(table.level, LEVELS, ordered=True)
-    table["metric"] = pd.Categorical(table.metric, METRICS, ordered=True)
+    table["metric"] = pd.Categorical(table.metric, METRICS + SITE_METRICS, ordered=True)
     table = table.sort_values(["level", "key", "metric"]).reset_index(drop=True)
     table["level"] = table.level.astype(str)
     table["metric"] = table.metric.astype(str)
     return table
+
+
+def site_daily(conversions: pd.DataFrame) -> pd.DataFrame:
+    """fct_conversions as purchases per day (UTC) and purchase-session channel, revenue as float."""
+    frame = pd.DataFrame(
+        {
+            "date_day": pd.to_datetime(conversions.converted_at).dt.date,
+            "channel_id": conversions.session_channel_id.fillna("other").astype(str),
+            "site_conversions": 1.0,
+            "site_revenue": pd.to_numeric(conversions.revenue_in_reporting_currency).astype(float).fillna(0.0),
+        }
+    )
+    return frame.groupby(["date_day", "channel_id"], as_index=False)[list(SITE_ADDITIVE)].sum()
 
 
 def prior_coverage(perf: pd.DataFrame, periods: Periods) -> int:
@@ -127,8 +173,12 @@ def prior_coverage(perf: pd.DataFrame, periods: Periods) -> int:
     return int(_period(perf, periods.prior_start, periods.prior_end).date_day.nunique())
 
 
-def daily_series(perf: pd.DataFrame, periods: Periods) -> pd.DataFrame:
-    """Spend and platform revenue per day over the prior period and the window (for the trend chart)."""
+def daily_series(perf: pd.DataFrame, periods: Periods, site: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Spend, platform revenue and site revenue per day over the prior period and the window (trend chart)."""
     days = pd.date_range(periods.prior_start, periods.end, freq="D").date
     sums = _period(perf, periods.prior_start, periods.end).groupby("date_day")[["spend", "revenue"]].sum()
-    return sums.reindex(days, fill_value=0.0).rename_axis("date_day").reset_index()
+    out = sums.reindex(days, fill_value=0.0).rename_axis("date_day")
+    if site is not None:
+        site_sums = _period(site, periods.prior_start, periods.end).groupby("date_day").site_revenue.sum()
+        out["site_revenue"] = site_sums.reindex(days, fill_value=0.0)
+    return out.reset_index()

@@ -9,7 +9,16 @@ import numpy as np
 import pandas as pd
 
 from agents.reporting.attributed import CREDIT_SOURCE, SUMMARY_SOURCE, attribution_by_channel, attribution_rows
-from agents.reporting.kpis import TOTAL_KEY, Periods, daily_performance, daily_series, kpi_table, prior_coverage
+from agents.reporting.kpis import (
+    SITE_METRICS,
+    TOTAL_KEY,
+    Periods,
+    daily_performance,
+    daily_series,
+    kpi_table,
+    prior_coverage,
+    site_daily,
+)
 from mops.runtime.agent import Decision
 from mops.runtime.context import RunContext
 
@@ -33,6 +42,7 @@ KPI_COLUMNS = (
     "is_stale",
 )
 AD_SOURCE = "ad_platforms"
+SITE_SOURCE = "ga4_conversions"
 # agent outputs the report shows besides attribution; input name -> its section title
 OPTIONAL_SECTIONS = {
     "segment_summary": "Customer segments",
@@ -70,13 +80,16 @@ class Report:
 
     def level(self, level: str) -> pd.DataFrame:
         """One row per key of `level`, columns <metric>, <metric>_prior, <metric>_change."""
-        rows = self.kpis[(self.kpis.level == level) & (self.kpis.source == AD_SOURCE)]
+        rows = self.kpis[(self.kpis.level == level) & self.kpis.source.isin([AD_SOURCE, SITE_SOURCE])]
         wide = rows.pivot(index=["key", "label"], columns="metric", values=["value", "prior_value", "change_share"])
         wide.columns = [
             m if kind == "value" else f"{m}_{'prior' if kind == 'prior_value' else 'change'}"
             for kind, m in wide.columns
         ]
-        return wide.reset_index().sort_values("spend", ascending=False).reset_index(drop=True)
+        wide = wide.reset_index()
+        if "spend" in wide:  # channels without ad data (organic, direct) appear through site metrics only
+            wide = wide[wide.spend.notna()]
+        return wide.sort_values("spend", ascending=False).reset_index(drop=True)
 
 
 def _labels(channels: pd.DataFrame, campaigns: pd.DataFrame, perf: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -95,6 +108,7 @@ def _labels(channels: pd.DataFrame, campaigns: pd.DataFrame, perf: pd.DataFrame)
 
 def build_report(
     ads: pd.DataFrame,
+    conversions: pd.DataFrame,
     channels: pd.DataFrame,
     campaigns: pd.DataFrame,
     credit: pd.DataFrame,
@@ -105,7 +119,9 @@ def build_report(
 ) -> Report:
     perf = daily_performance(ads)
     periods = Periods.before(context.window_start, context.window_end, prior_days)
-    ad_rows = kpi_table(perf, periods).assign(source=AD_SOURCE, value_low=np.nan, value_high=np.nan)
+    site = site_daily(conversions)
+    ad_rows = kpi_table(perf, periods, site).assign(value_low=np.nan, value_high=np.nan)
+    ad_rows["source"] = np.where(ad_rows.metric.isin(SITE_METRICS), SITE_SOURCE, AD_SOURCE)
     ad_rows["prior_days"] = periods.prior_days
     ad_rows["prior_start"] = periods.prior_start
     ad_rows["prior_end"] = periods.prior_end
@@ -140,7 +156,7 @@ def build_report(
         prior_data_days=prior_coverage(perf, periods),
         newest_ad_day=max(perf.date_day, default=None),
         kpis=kpis[list(KPI_COLUMNS)].reset_index(drop=True),
-        daily=daily_series(perf, periods),
+        daily=daily_series(perf, periods, site),
         attribution=attribution,
         has_credit=has_credit,
         has_summary=has_summary,

@@ -13,7 +13,18 @@ from agents.reporting import charts
 from agents.reporting import formatting as fmt
 from agents.reporting.report import OPTIONAL_SECTIONS, Report
 
-HEADLINE = ("spend", "impressions", "clicks", "ctr", "conversions", "revenue", "cpa", "roas")
+HEADLINE = (
+    "spend",
+    "impressions",
+    "clicks",
+    "ctr",
+    "conversions",
+    "revenue",
+    "cpa",
+    "roas",
+    "site_conversions",
+    "site_revenue",
+)
 
 
 @dataclass
@@ -78,7 +89,10 @@ def headline_section(report: Report) -> Section:
     section = Section("Headline", "headline", tables=[Table(["KPI", "Window", "Prior period", "Change"], rows)])
     section.paragraphs.append(
         "Spend, impressions, clicks and platform-reported conversions and revenue come from the ad platforms "
-        "(fct_ad_performance_daily; platforms can claim the same purchase twice). Changes compare daily averages."
+        "(fct_ad_performance_daily; platforms can claim the same purchase twice). Platforms date a conversion by "
+        "its click and keep adding conversions for weeks, so the window's platform conversions, revenue and ROAS "
+        "are still incomplete against the prior period's: compare purchases and revenue on the site (GA4, dated "
+        "by purchase, credited to the purchase session's channel) instead. Changes compare daily averages."
     )
     newest, end = report.newest_ad_day, report.periods.end
     if newest is None or newest < end:
@@ -109,6 +123,11 @@ def trend_section(report: Report) -> Section:
         [
             charts.Series("Spend", list(report.daily.spend), charts.CURRENT),
             charts.Series("Revenue (platform)", list(report.daily.revenue), charts.ACCENT),
+            *(
+                [charts.Series("Revenue (site)", list(report.daily.site_revenue), charts.SITE)]
+                if "site_revenue" in report.daily
+                else []
+            ),
         ],
         lambda v: fmt.money(v, report.currency),
         mark=report.periods.start,
@@ -120,14 +139,21 @@ def trend_section(report: Report) -> Section:
 def _level_table(report: Report, level: str, limit: int | None = None) -> tuple[pd.DataFrame, Table]:
     wide = report.level(level)
     shown = wide.head(limit) if limit else wide
-    metrics = ("spend", "clicks", "ctr", "conversions", "revenue", "cpa", "roas")
-    headers = [level.capitalize(), *(fmt.LABELS[m] for m in metrics), "Spend change", "ROAS change"]
+    metrics = ["spend", "clicks", "ctr", "conversions", "revenue", "cpa", "roas"]
+    changes = ["spend", "roas"]
+    if "site_roas" in wide:
+        metrics += ["site_conversions", "site_revenue", "site_roas"]
+        changes += ["site_roas"]
+    headers = [
+        level.capitalize(),
+        *(fmt.LABELS[m] for m in metrics),
+        *(f"{fmt.LABELS[m]} change" for m in changes),
+    ]
     rows = [
         [
             str(r.label),
             *(fmt.metric(m, _num(r[m]), report.currency) for m in metrics),
-            fmt.change(_num(r["spend_change"])),
-            fmt.change(_num(r["roas_change"])),
+            *(fmt.change(_num(r[f"{m}_change"])) for m in changes),
         ]
         for _, r in shown.iterrows()
     ]
@@ -147,12 +173,15 @@ def channel_section(report: Report) -> Section:
         ],
         lambda v: fmt.money(v, report.currency),
     )
+    roas_metric = "site_roas" if "site_roas" in wide else "roas"
     roas = charts.bar_chart(
-        "ROAS (platform revenue / spend) by channel",
+        "Site ROAS (site revenue / spend) by channel"
+        if roas_metric == "site_roas"
+        else "ROAS (platform revenue / spend) by channel",
         names,
         [
-            charts.Series("Window", [_num(v) for v in wide.roas], charts.CURRENT),
-            charts.Series("Prior period", [_num(v) for v in wide.roas_prior], charts.PRIOR),
+            charts.Series("Window", [_num(v) for v in wide[roas_metric]], charts.CURRENT),
+            charts.Series("Prior period", [_num(v) for v in wide[f"{roas_metric}_prior"]], charts.PRIOR),
         ],
         lambda v: fmt.metric("roas", v, report.currency),
     )
@@ -170,7 +199,7 @@ def campaign_section(report: Report, limit: int) -> Section:
 def alerts_section(report: Report) -> Section:
     section = Section("KPI alerts", "alerts")
     if not report.alerts:
-        section.paragraphs.append("No channel or campaign grew its spend past the alert threshold while its ROAS fell.")
+        section.paragraphs.append("No channel grew its spend past the alert threshold while its site ROAS fell.")
         return section
     rows = [[d.subject, d.reason, fmt.percent(d.confidence, 0)] for d in report.alerts]
     section.tables.append(Table(["Subject", "Why", "Confidence"], rows))

@@ -132,6 +132,18 @@ def test_report_totals_match_the_warehouse(warehouse):
             before[metric].sort_index().to_numpy(), rel=1e-9
         )
     assert run.metrics["total_spend"] == pytest.approx(now.spend.sum(), rel=1e-9)
+    site = warehouse.query(
+        "select session_channel_id as key, count(*)::double as n, sum(revenue_in_reporting_currency)::double as r "
+        "from marts.fct_conversions_v1 where converted_at >= ? and converted_at < ? group by 1",
+        [CONTEXT.window_start, CONTEXT.window_end + timedelta(days=1)],
+    ).set_index("key")
+    site_rows = kpis[(kpis.level == "channel") & (kpis.source == "ga4_conversions")]
+    purchases = site_rows[site_rows.metric == "site_conversions"].set_index("key").value
+    assert purchases.sort_index().to_numpy() == pytest.approx(site.n.sort_index().to_numpy())
+    site_roas = site_rows[site_rows.metric == "site_roas"].set_index("key").value.dropna()
+    assert site_roas.sort_index().to_numpy() == pytest.approx(
+        (site.r / now.spend).dropna().sort_index().to_numpy(), rel=1e-9
+    )
 
     html = run.artifacts["report.html"].read_text()
     markdown = run.artifacts["report.md"].read_text()
@@ -168,7 +180,7 @@ def test_stale_attribution_is_read_from_the_earlier_run_and_marked(warehouse):
 def test_report_without_attribution_says_so(warehouse):
     run = Runner(warehouse, contracts=contracts_for(warehouse)).run(AGENT, CONTEXT)
     kpis = written_kpis(warehouse, CONTEXT)
-    assert set(kpis.source) == {"ad_platforms"}
+    assert set(kpis.source) == {"ad_platforms", "ga4_conversions"}
     assert (
         "## Attributed conversions and revenue — _not available in this run_" in run.artifacts["report.md"].read_text()
     )

@@ -52,6 +52,35 @@ def ads() -> pd.DataFrame:
     return frame
 
 
+PURCHASES = pd.DataFrame(
+    {  # the site's purchases, credited to the purchase session's channel
+        "converted_at": pd.to_datetime(
+            [
+                "2025-12-31 12:00",  # before both periods
+                "2026-01-01 09:00",
+                "2026-01-02 23:59",
+                "2026-01-02 10:00",
+                "2026-01-01 08:00",
+                "2026-01-03 00:00",
+                "2026-01-04 18:00",
+                "2026-01-04 07:00",
+                "2026-01-03 13:00",
+            ]
+        ),
+        "session_channel_id": [
+            "google_ads",
+            "google_ads",
+            "google_ads",
+            "meta_ads",
+            "direct",
+            "google_ads",
+            "google_ads",
+            "meta_ads",
+            "direct",
+        ],
+        "revenue_in_reporting_currency": [999.0, 30.0, 30.0, 100.0, 50.0, 40.0, 20.0, 30.0, 50.0],
+    }
+)
 CHANNELS = pd.DataFrame(
     {
         "channel_id": ["google_ads", "meta_ads", "direct", "email"],
@@ -131,6 +160,7 @@ BUDGET = pd.DataFrame(
 def inputs(**extra: pd.DataFrame) -> dict[str, pd.DataFrame]:
     base = {
         "fct_ad_performance_daily": ads(),
+        "fct_conversions": PURCHASES,
         "dim_channels": CHANNELS,
         "dim_campaigns": CAMPAIGNS,
         "attribution_credit": CREDIT,
@@ -195,6 +225,22 @@ def test_channel_platform_and_campaign_levels():
     assert kpi(result, "platform", "google_ads", "spend").label == "Google Ads"
 
 
+def test_site_purchases_by_purchase_day_and_session_channel():
+    result = run()
+    assert kpi(result, "total", "all", "site_conversions").value == 4
+    assert kpi(result, "total", "all", "site_conversions").prior_value == 4
+    assert kpi(result, "total", "all", "site_revenue").value == 140.0
+    assert kpi(result, "total", "all", "site_revenue").prior_value == 210.0
+    google = kpi(result, "channel", "google_ads", "site_roas")
+    assert (google.value, google.prior_value) == (pytest.approx(60 / 30), pytest.approx(60 / 20))
+    assert google.source == "ga4_conversions"
+    assert kpi(result, "channel", "direct", "site_revenue").value == 50.0
+    assert np.isnan(kpi(result, "channel", "direct", "site_roas").value)  # no spend
+    frame = result.outputs["report_kpis"]
+    assert frame[(frame.key == "direct") & (frame.source == "ad_platforms")].empty
+    assert "| Direct | USD" not in result.artifacts["report.md"].split("## By channel")[1].split("## By platform")[0]
+
+
 def test_shorter_prior_period_compares_daily_averages():
     result = run(params=ReportingParameters(prior_days=1))  # prior: 01-02 only
     spend = kpi(result, "total", "all", "spend")
@@ -240,14 +286,14 @@ def test_attributed_counts_and_model_intervals():
     assert not result.outputs["report_kpis"].is_stale.any()
 
 
-def test_spend_up_and_roas_down_is_an_alert_with_binomial_confidence():
+def test_spend_up_and_site_roas_down_is_an_alert_with_binomial_confidence():
     result = run()
     alerts = {d.subject: d for d in result.decisions}
-    assert set(alerts) == {"channel:google_ads", "campaign:google_ads:g1"}  # spend +50%, ROAS 3.0 -> 2.0
+    assert set(alerts) == {"channel:google_ads"}  # spend 20 -> 30 (+50%), site ROAS 60/20 -> 60/30
     alert = alerts["channel:google_ads"]
     assert alert.kind == "kpi_alert" and alert.value == pytest.approx(-1 / 3)
-    # conversions 3 on spend 30 vs 2 on spend 20: P(X <= 3), X ~ Binomial(5, 0.6) = 1 - 5*0.6^4*0.4 - 0.6^5
-    assert alert.confidence == pytest.approx(5 * 0.6**4 * 0.4 + 0.6**5, abs=1e-4)
+    # purchases 2 on spend 30 vs 2 on spend 20: 1 - P(X <= 2), X ~ Binomial(4, 0.6) = 4*0.6^3*0.4 + 0.6^4
+    assert alert.confidence == pytest.approx(4 * 0.6**3 * 0.4 + 0.6**4, abs=1e-4)
     quiet = run(params=ReportingParameters(alert_spend_increase=0.6))
     assert quiet.decisions == []
 
@@ -272,6 +318,8 @@ def test_markdown_and_html_show_the_same_headline_numbers():
         "CTR": ("1.22%", "1.00%", "+22.2%"),
         "CPA": ("USD 15.00", "USD 10.00", "+50.0%"),
         "ROAS": ("1.83", "4.33", "-57.7%"),
+        "Purchases (site)": ("4", "4", "+0.0%"),
+        "Revenue (site)": ("USD 140", "USD 210", "-33.3%"),
     }
     for label, cells in rows.items():
         assert f"| {label} | {' | '.join(cells)} |" in markdown
@@ -296,7 +344,7 @@ def test_report_renders_when_no_other_agent_ran():
     empty = {name: pd.DataFrame() for name in ("attribution_credit", "attribution_channel_summary")}
     result = run(**empty)
     kpis = result.outputs["report_kpis"]
-    assert set(kpis.source) == {"ad_platforms"}
+    assert set(kpis.source) == {"ad_platforms", "ga4_conversions"}
     assert validate_frame(kpis, CONTRACT.version(1), "report_kpis") == []
     markdown = result.artifacts["report.md"]
     for title in ("Attributed conversions and revenue", "Customer segments", "Budget recommendations"):
