@@ -24,6 +24,11 @@ def engine(built_warehouse, prefect_server, tmp_path, monkeypatch):
     """Settings (through MOPS_ env, as the flow reads them) with test agents and a specs folder."""
     settings = make_settings(tmp_path)
     shutil.copy(built_warehouse.settings.warehouse_path, settings.warehouse_path)
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # start without other tests' agent outputs
+        con.execute("drop schema if exists agents cascade")
+        con.execute("drop schema if exists ops cascade")
     specs = tmp_path / "workflows"
     specs.mkdir()
     monkeypatch.setenv("MOPS_WAREHOUSE", str(settings.warehouse_path))
