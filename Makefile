@@ -41,3 +41,4 @@ clean:
 
 bench: install
 	$(BIN)/python bench/data_layer.py
+	$(BIN)/python bench/workflow.py

@@ -28,6 +28,7 @@ MARTS = (
     "fct_conversions_v1",
     "fct_conversion_paths_v1",
     "dim_customers_v1",
+    "fct_budget_plan_daily_v1",
 )
 
 
@@ -173,8 +174,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed + end date = same data).")] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last day (ISO); default yesterday.")] = None,
     skip_build: Annotated[bool, typer.Option(help="Generate and ingest only.")] = False,
+    workflow: Annotated[str, typer.Option(help="Workflow to run on the demo (it builds the marts first).")] = "daily",
 ) -> None:
-    """Generate demo exports with known truth, ingest them, build the data model."""
+    """Generate demo exports with known truth, ingest them, and run the daily workflow (dbt build + agents)."""
     from mops.demo import generate as generate_demo
     from mops.demo.world import DemoConfig
 
@@ -197,12 +199,24 @@ def demo(
     refused = run_ingest(settings, settings.landing_path)
     if refused:
         raise _fail(f"{refused} demo files were refused")
-    if not skip_build and not run_build(settings):
-        raise typer.Exit(1)
-    _where_to_look(settings, truth, time.perf_counter() - started)
+    summaries: list[dict] = []
+    if not skip_build:
+        import json
+        from datetime import date
+
+        from flows.local import run_with_events
+
+        run_date = date.fromisoformat(json.loads(truth.read_text())["end_date"])
+        console.print(
+            f"running workflow {workflow} for {run_date} (Prefect; budget approvals deferred: `mops approvals`)"
+        )
+        summaries = run_with_events(settings, workflow, run_date, _print_summary, approvals="defer")
+        if any(s["status"] == "failed" for s in summaries):
+            raise typer.Exit(1)
+    _where_to_look(settings, truth, time.perf_counter() - started, summaries)
 
 
-def _where_to_look(settings: Settings, truth: Path, seconds: float) -> None:
+def _where_to_look(settings: Settings, truth: Path, seconds: float, summaries: list[dict]) -> None:
     from mops.warehouse import connect_duckdb
 
     table = Table(title="unified marketing data model (schema marts)")
@@ -222,8 +236,16 @@ def _where_to_look(settings: Settings, truth: Path, seconds: float) -> None:
         "marts.fct_ad_performance_daily_v1)\n"
         f"  landing     {settings.landing_path}  (platform exports; ingest log in raw._mops_files)\n"
         f"  truth       {truth}\n"
-        f"  docs        mops docs  (dbt docs site with lineage, contracts and the landing formats)"
+        f"  docs        mops docs  (dbt docs site with lineage, contracts, agents as exposures)"
     )
+    reports = [p for s in summaries for step in s["steps"] for n, p in step["artifacts"].items() if n.endswith(".html")]
+    if reports:
+        console.print(f"  report      {reports[-1]}")
+    if summaries:
+        console.print(
+            "  agents      mops inventory; outputs in schema agents; runs, decisions, events in schema ops\n"
+            "  workflows   mops serve  (Prefect UI with every workflow as a deployment)"
+        )
 
 
 @app.command()
