@@ -60,7 +60,7 @@ LONG_BODIES = (
     "which is why so many of them wear nothing else for their daily training and their race days.",
 )
 FEATURE_SENTENCES = {
-    "has_number": ("Save 20% on your first pair.", "Join 10,000 happy runners.", "Free returns for 60 days."),
+    "has_number": ("Save 20% on your first pair.", "Loved by 10,000 runners.", "Free returns for 60 days."),
     "has_question": ("Ready for your next run?", "Tired of sore feet?", "Need new running shoes?"),
     "has_call_to_action": ("Shop now.", "Order online.", "Get yours at Acme."),
     "has_urgency": ("Sale ends today.", "Limited time offer.", "Last chance to save."),
