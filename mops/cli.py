@@ -146,18 +146,21 @@ def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = Non
 
 @app.command()
 def generate(check: Annotated[bool, typer.Option(help="Only report files that are out of date.")] = False) -> None:
-    """Regenerate dbt sources, the field-version macro and docs from contracts/landing."""
+    """Regenerate dbt sources, macros, exposures, JSON Schemas and docs from contracts/ and the agents."""
+    from mops.catalog import load_catalog
     from mops.generate import stale_files, write_generated
 
     settings = get_settings()
     registry = _registry(settings)
+    catalog = load_catalog(settings.contracts_dir)
+    catalog.validate()
     if check:
-        stale = stale_files(settings.project_dir, registry)
+        stale = stale_files(settings.project_dir, registry, catalog)
         if stale:
             raise _fail("out of date (run `mops generate`): " + ", ".join(map(str, stale)))
         console.print("generated files are current")
         return
-    written = write_generated(settings.project_dir, registry)
+    written = write_generated(settings.project_dir, registry, catalog)
     console.print("\n".join(f"wrote {p}" for p in written) or "generated files are current")
 
 
@@ -266,5 +269,180 @@ def files() -> None:
     console.print(table)
 
 
+contracts_app = typer.Typer(help="Agent output contracts: compatibility checks.", no_args_is_help=True)
+agent_app = typer.Typer(help="Run and inspect single agents.", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(agent_app, name="agent")
+
+
+def _catalog(settings: Settings):
+    from mops.catalog import load_catalog
+
+    catalog = load_catalog(settings.contracts_dir)
+    catalog.validate()
+    return catalog
+
+
+@app.command()
+def inventory(
+    output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Every agent: reads, writes, decisions, PII need, owner, and who depends on it (derived from manifests)."""
+    import json
+
+    settings = get_settings()
+    rows = _catalog(settings).inventory()
+    if output_format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="agents (in dependency order)", show_lines=True)
+    for column in ("agent", "owner", "reads", "writes", "decisions", "PII", "depends on", "used by"):
+        table.add_column(column)
+    for row in rows:
+        reads = "\n".join(
+            f"{r['name']}"
+            + (f" v{r['version']}" if r["version"] else "")
+            + (f" <- {r['producer']}" if r["producer"] else "")
+            for r in row["reads"]
+        )
+        writes = "\n".join(w["relation"] for w in row["writes"])
+        writes += "".join(f"\n{w['relation']} (shadow)" for w in row["shadow_versions"])
+        table.add_row(
+            row["name"],
+            row["owner"],
+            reads,
+            writes,
+            "\n".join(row["decisions"]),
+            "yes" if row["needs_pii"] else "no",
+            ", ".join(row["depends_on"]) or "-",
+            ", ".join(row["depended_on_by"]) or "-",
+        )
+    console.print(table)
+
+
+@contracts_app.command("check")
+def contracts_check(
+    against: Annotated[str | None, typer.Option(help="Git ref to compare with (default: origin/main or main).")] = None,
+    dbt: Annotated[bool, typer.Option(help="Also run dbt's breaking-change detection on contracted models.")] = True,
+    output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Classify every contract change (BACKWARD/FORWARD/FULL/BREAKING); exit 1 on an unshipped breaking change."""
+    import json
+    from datetime import date
+
+    from mops.compat import compare, contracts_at, dbt_state_check, default_ref
+    from mops.transform import dbt_executable
+
+    settings = get_settings()
+    ref = against or default_ref(settings.project_dir)
+    catalog = _catalog(settings)
+    findings = compare(contracts_at(settings.project_dir, ref), catalog, date.today())
+    dbt_result = dbt_state_check(settings.project_dir, ref, dbt_executable()) if dbt else None
+    failed = [f for f in findings if not f.ok] or (dbt_result is not None and not dbt_result.ok)
+    if output_format == "json":
+        payload = {
+            "against": ref,
+            "ok": not failed,
+            "agent_contracts": [f.as_dict() for f in findings],
+            "dbt": None if dbt_result is None else {"ok": dbt_result.ok, "output": dbt_result.output},
+        }
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        table = Table(title=f"agent contracts vs {ref}", show_lines=True)
+        for column in ("table", "version", "change", "mode", "ok", "details", "would break"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(
+                f.table,
+                "-" if f.version is None else f"v{f.version}",
+                f.change,
+                f.mode,
+                "[green]yes[/]" if f.ok else "[bold red]NO[/]",
+                "\n".join(f.details),
+                "\n".join(f.breaks) or "-",
+            )
+        if findings:
+            console.print(table)
+        else:
+            console.print(f"agent contracts: no changes against {ref}")
+        if dbt_result is not None:
+            status = "[green]no breaking change[/]" if dbt_result.ok else "[bold red]breaking change[/]"
+            console.print(f"dbt contracted models vs {ref}: {status}")
+            if not dbt_result.ok:
+                console.print(dbt_result.output[-3000:], highlight=False, markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _parse_params(agent, values: list[str]):
+    raw = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise _fail(f"--param {item!r}: expected KEY=VALUE")
+        raw[key] = value
+    try:
+        return agent.parameters.model_validate(raw)
+    except ValueError as exc:
+        raise _fail(f"parameters of agent {agent.name}: {exc}") from exc
+
+
+@agent_app.command("run")
+def agent_run(
+    name: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
+    run_date: Annotated[str, typer.Option("--date", help="Last day of the run window (YYYY-MM-DD).")],
+    window_days: Annotated[int, typer.Option(help="Days in the run window.")] = 28,
+    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "markov",
+    param: Annotated[list[str] | None, typer.Option(help="Agent parameter KEY=VALUE (repeatable).")] = None,
+    allow_pii: Annotated[bool, typer.Option(help="Grant the run permission to read PII columns.")] = False,
+) -> None:
+    """Run one agent against the warehouse for a run context; its outputs replace the previous ones atomically."""
+    from datetime import date
+
+    from mops.runtime.adapter import open_warehouse
+    from mops.runtime.context import RunContext
+    from mops.runtime.runner import Runner
+
+    settings = get_settings()
+    catalog = _catalog(settings)
+    if name not in catalog.agents:
+        raise _fail(f"unknown agent {name!r}; known: {', '.join(catalog.agents)}")
+    agent = catalog.agents[name]
+    parameters = _parse_params(agent, param or [])
+    try:
+        context = RunContext.for_day(
+            date.fromisoformat(run_date),
+            window_days,
+            attribution_model=attribution_model,
+            reporting_currency=settings.reporting_currency,
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    with open_warehouse(settings) as warehouse:
+        run = Runner(warehouse, allow_pii=allow_pii, catalog=catalog.agents).run(agent, context, parameters)
+    console.print(
+        f"[green]{run.agent} {run.status}[/] in {run.duration_s:.2f} s (agent compute {run.compute_s:.2f} s); "
+        f"{context.describe()}"
+    )
+    for relation, rows in run.rows_written.items():
+        console.print(f"  wrote {relation}: {rows:,} rows")
+    if run.decisions:
+        table = Table(title="decisions")
+        for column in ("kind", "subject", "action", "value", "interval", "confidence", "reason"):
+            table.add_column(column)
+        for d in run.decisions:
+            interval = f"[{d.low:.3g}, {d.high:.3g}]" if d.low is not None and d.high is not None else "-"
+            value = "-" if d.value is None else f"{d.value:.3g}"
+            table.add_row(d.kind, d.subject, d.action, value, interval, f"{d.confidence:.2f}", d.reason)
+        console.print(table)
+    for name_, path in run.artifacts.items():
+        console.print(f"  artifact {name_}: {path}")
+
+
 def main() -> None:  # pragma: no cover
-    app()
+    """Entry point: a MopsError is a message for the user, not a traceback."""
+    try:
+        app()
+    except MopsError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(1) from None

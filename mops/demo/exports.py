@@ -365,6 +365,9 @@ def _ga4_events(sim: SimulatedWorld, rng: np.random.Generator) -> pd.DataFrame:
         at=lambda d: d["at"] + pd.Timedelta(seconds=1)
     )
     events = pd.concat([start, view, buys, dupes], ignore_index=True).sort_values(["at", "session_id"])
+    # GA4 keys events by user, timestamp (µs) and name: at large scale two sessions of a user can start
+    # in the same microsecond, so later ones move by a microsecond each, as GA4's own ordering would
+    events["at"] += pd.to_timedelta(events.groupby(["user_idx", "event_name", "at"]).cumcount(), unit="us")
     events["user_id"] = events.user_idx.map(contact_of)
     first = events.user_idx.map(first_conversion)
     events.loc[~(events["at"] >= first), "user_id"] = None  # logged in from the first purchase on

@@ -38,6 +38,9 @@ class RunContext(BaseModel):
     attribution_version: int = 2  # the attribution_credit contract version the run produces
     reporting_currency: str = "USD"
     timezone: str = "UTC"
+    # inputs the workflow engine let this step read from an earlier run (an upstream step failed
+    # under the skip policy); agents show them, e.g. the report marks those numbers as stale
+    stale_inputs: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _valid(self) -> RunContext:

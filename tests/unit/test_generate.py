@@ -10,7 +10,9 @@ REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 
 
 def test_generated_files_are_current():
-    assert stale_files(PROJECT_DIR, REGISTRY) == [], "run `mops generate`"
+    from mops.catalog import load_catalog
+
+    assert stale_files(PROJECT_DIR, REGISTRY, load_catalog(PROJECT_DIR / "contracts")) == [], "run `mops generate`"
 
 
 def test_dbt_sources_declare_exactly_the_registry_fields_with_their_types():

@@ -1,0 +1,60 @@
+"""Budget optimization agent: response curves with uncertainty, then a risk-aware daily allocation.
+
+Reads daily spend and clicks per channel (fct_ad_performance_daily), GA4 sessions and purchases
+(fct_touchpoints, fct_conversions) and, when present, attribution's underperformance flags
+(attribution_channel_summary). Writes budget_response_curves v1 and budget_recommendations v1.
+"""
+
+from __future__ import annotations
+
+from agents.budget_optimizer.params import HISTORY_LOOKBACK_DAYS, SPEND_MAX_AGE_DAYS, BudgetParameters
+from agents.budget_optimizer.run import run
+from mops.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
+
+MANIFEST = AgentManifest(
+    name="budget_optimizer",
+    owner="marketing-science",
+    description=(
+        "Fits adstock + Hill response curves per paid channel with parameter uncertainty and allocates the daily"
+        " budget to maximise the lower quantile of expected revenue (or conversions) under min/max, daily-change"
+        " and lock constraints."
+    ),
+    reads=(
+        Read(
+            name="fct_ad_performance_daily",
+            version=1,
+            columns=("date_day", "channel_id", "spend_in_reporting_currency", "clicks"),
+            window_column="date_day",
+            lookback_days=HISTORY_LOOKBACK_DAYS,
+            freshness_column="date_day",
+            max_age_days=SPEND_MAX_AGE_DAYS,
+        ),
+        Read(
+            name="fct_touchpoints",
+            version=1,
+            columns=("user_pseudo_id", "touched_at", "channel_id"),
+            window_column="touch_date",
+            lookback_days=HISTORY_LOOKBACK_DAYS,
+        ),
+        Read(
+            name="fct_conversions",
+            version=1,
+            columns=("user_pseudo_id", "converted_at", "conversion_date", "revenue_in_reporting_currency"),
+            window_column="conversion_date",
+            lookback_days=HISTORY_LOOKBACK_DAYS,
+        ),
+        Read(
+            name="attribution_channel_summary",
+            version=1,
+            columns=("channel_id", "is_underperforming"),
+            key=("channel_id",),
+            optional=True,
+            min_rows=0,
+        ),
+    ),
+    writes=(Write(table="budget_response_curves", version=1), Write(table="budget_recommendations", version=1)),
+    decisions=("shift_budget", "conflict", "hold_budget"),
+    failure_policy=FailurePolicy(on_failure="halt"),
+)
+
+AGENT = Agent(manifest=MANIFEST, function=run, parameters=BudgetParameters)

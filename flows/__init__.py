@@ -1,0 +1,1 @@
+"""The workflow engine: declarative specs (flows/workflows/*.yml) run by one generic Prefect flow."""

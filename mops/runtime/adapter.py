@@ -1,0 +1,256 @@
+"""The one warehouse adapter: the only code that reads or writes the warehouse for agents.
+
+Models are resolved through dbt's manifest.json (name + version -> schema.alias, contract columns,
+PII meta), so agents name what they read the way dbt does. Writes of one agent run go in one
+transaction: each output table's partition for the run context is replaced whole or not at all.
+
+The interface (`Warehouse`) speaks in schema/table names and pandas frames only; `DuckDBWarehouse`
+is the embedded implementation and `PostgresWarehouse` the scale-out one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from mops.errors import MopsError
+from mops.settings import Settings
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class WarehouseError(MopsError):
+    """A relation that cannot be resolved or read."""
+
+
+def _ident(name: str) -> str:
+    if not IDENTIFIER.match(name):
+        raise WarehouseError(f"not a plain identifier: {name!r}")
+    return f'"{name}"'
+
+
+@dataclass(frozen=True)
+class ModelRelation:
+    """A dbt model resolved through the manifest."""
+
+    model: str
+    version: int | None
+    schema: str
+    name: str
+    columns: dict[str, str]  # contract column -> data type
+    pii_columns: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.model}"
+            + (f" v{self.version}" if self.version is not None else "")
+            + f" ({self.schema}.{self.name})"
+        )
+
+
+class DbtManifest:
+    """dbt's manifest.json: which relation a model name and version is, and its contract."""
+
+    def __init__(self, path: Path):
+        if not path.exists():
+            raise WarehouseError(f"dbt manifest {path} not found: run `mops build` first")
+        self.path = path
+        self._nodes = json.loads(path.read_text())["nodes"]
+
+    def resolve(self, model: str, version: int | None = None) -> ModelRelation:
+        candidates = [n for n in self._nodes.values() if n["resource_type"] == "model" and n["name"] == model]
+        if not candidates:
+            raise WarehouseError(f"dbt model {model!r} is not in the manifest {self.path}")
+        if version is None:
+            latest = candidates[0].get("latest_version")
+            version = int(latest) if latest is not None else None
+        chosen = [
+            n
+            for n in candidates
+            if (n.get("version") is None and version is None) or str(n.get("version")) == str(version)
+        ]
+        if not chosen:
+            known = sorted(str(n.get("version")) for n in candidates)
+            raise WarehouseError(f"dbt model {model!r} has no version {version} (known: {known})")
+        node = chosen[0]
+        columns = {name: (col.get("data_type") or "") for name, col in node["columns"].items()}
+        pii = tuple(name for name, col in node["columns"].items() if (col.get("meta") or {}).get("pii"))
+        return ModelRelation(model, version, node["schema"], node["alias"], columns, pii)
+
+    def models(self) -> list[str]:
+        return sorted({n["name"] for n in self._nodes.values() if n["resource_type"] == "model"})
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rows whose `column` falls on the days start..end (inclusive)."""
+
+    column: str
+    start: date
+    end: date
+
+
+class Warehouse(ABC):
+    """What the runtime needs from a warehouse; nothing DuckDB-specific leaks through."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @cached_property
+    def manifest(self) -> DbtManifest:
+        return DbtManifest(self.settings.dbt_project_dir / "target" / "manifest.json")
+
+    @abstractmethod
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a read-only query (placeholders: `?`)."""
+
+    @abstractmethod
+    def columns(self, schema: str, name: str) -> dict[str, str]:
+        """Column name -> type of an existing relation; empty if it does not exist."""
+
+    @abstractmethod
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
+        """In each table, replace the rows whose `column` equals `value` with the frame; all or nothing."""
+
+    @abstractmethod
+    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        """Append rows to a log table (created on first use)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def exists(self, schema: str, name: str) -> bool:
+        return bool(self.columns(schema, name))
+
+    def read(
+        self,
+        schema: str,
+        name: str,
+        columns: list[str] | None = None,
+        window: Window | None = None,
+        equals: dict[str, object] | None = None,
+    ) -> pd.DataFrame:
+        select = ", ".join(_ident(c) for c in columns) if columns else "*"
+        conditions: list[str] = []
+        params: list = []
+        if window is not None:
+            conditions.append(f"{_ident(window.column)} >= ? and {_ident(window.column)} < ?")
+            params += [window.start, window.end + timedelta(days=1)]
+        for column, value in (equals or {}).items():
+            conditions.append(f"{_ident(column)} = ?")
+            params.append(value)
+        where = f" where {' and '.join(conditions)}" if conditions else ""
+        return self.query(f"select {select} from {_ident(schema)}.{_ident(name)}{where}", params)
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse: one read-write connection per process, a cursor per thread."""
+
+    def __init__(self, settings: Settings, read_only: bool = False):
+        super().__init__(settings)
+        from mops.warehouse import connect_duckdb
+
+        self._con = connect_duckdb(settings.warehouse_path, read_only=read_only)
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
+    def columns(self, schema: str, name: str) -> dict[str, str]:
+        rows = self.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        )
+        return dict(zip(rows.column_name, rows.data_type, strict=True))
+
+    @staticmethod
+    def _insert(cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        cursor.register("_mops_frame", frame)
+        try:
+            select = ", ".join(f"cast({_ident(c)} as {t})" for c, t in types.items())
+            target = ", ".join(_ident(c) for c in types)
+            cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_frame")
+        finally:
+            # after a failed insert the transaction is aborted and unregister fails too: keep the first error
+            with contextlib.suppress(Exception):
+                cursor.unregister("_mops_frame")
+
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
+        with self._write_lock:
+            cursor = self._con.cursor()
+            try:
+                cursor.begin()
+                for (schema, name), (frame, types) in tables.items():
+                    ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+                    cursor.execute(f"create schema if not exists {_ident(schema)}")
+                    cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+                    existing = {
+                        row[0]
+                        for row in cursor.execute(
+                            "select column_name from information_schema.columns "
+                            "where table_schema = ? and table_name = ?",
+                            [schema, name],
+                        ).fetchall()
+                    }
+                    for added in [c for c in types if c not in existing]:
+                        # an additive contract edit (FULL/BACKWARD): older partitions get nulls
+                        cursor.execute(
+                            f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}"
+                        )
+                    cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = ?", [value])
+                    self._insert(cursor, schema, name, frame, types)
+                cursor.commit()
+            except BaseException:
+                cursor.rollback()
+                raise
+            finally:
+                cursor.close()
+
+    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        with self._write_lock:
+            cursor = self._con.cursor()
+            try:
+                cursor.begin()
+                ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+                cursor.execute(f"create schema if not exists {_ident(schema)}")
+                cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+                self._insert(cursor, schema, name, frame, types)
+                cursor.commit()
+            except BaseException:
+                cursor.rollback()
+                raise
+            finally:
+                cursor.close()
+
+
+def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
+    """The warehouse the settings point at."""
+    return DuckDBWarehouse(settings, read_only=read_only)

@@ -1,0 +1,358 @@
+"""Run one agent: gate its inputs, call its pure function, gate its outputs, write them atomically.
+
+The data path of DESIGN.md, in code: read marts (resolved through dbt's manifest) and upstream
+agent outputs (checked against the run context), hand typed frames to the agent, validate what
+it returns against its contracts, add shadow versions for pinned consumers, stamp the run context
+and replace the tables in one transaction. Every run, decision and read volume is logged in `ops`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from mops.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
+from mops.errors import MopsError
+from mops.runtime.adapter import Warehouse, Window
+from mops.runtime.agent import Agent, AgentResult, Decision, Read
+from mops.runtime.context import ContextMismatch, RunContext
+from mops.runtime.gates import (
+    GateFailed,
+    check_freshness,
+    check_model_schema,
+    check_read_expectations,
+    check_volume,
+)
+
+AGENTS_SCHEMA = "agents"
+OPS_SCHEMA = "ops"
+
+RUN_LOG_TYPES = {
+    "run_id": "varchar",
+    "agent": "varchar",
+    "status": "varchar",
+    "started_at": "timestamp",
+    "finished_at": "timestamp",
+    "duration_s": "double precision",
+    "compute_s": "double precision",
+    "context_key": "varchar",
+    "context": "varchar",
+    "rows_written": "varchar",
+    "message": "varchar",
+}
+DECISION_LOG_TYPES = {
+    "run_id": "varchar",
+    "agent": "varchar",
+    "kind": "varchar",
+    "subject": "varchar",
+    "action": "varchar",
+    "value": "double precision",
+    "low": "double precision",
+    "high": "double precision",
+    "confidence": "double precision",
+    "reason": "varchar",
+    "details": "varchar",
+    "decided_at": "timestamp",
+}
+READ_LOG_TYPES = {
+    "run_id": "varchar",
+    "agent": "varchar",
+    "input": "varchar",
+    "rows": "bigint",
+    "read_at": "timestamp",
+}
+
+
+class PermissionDenied(MopsError):
+    """The run lacks a permission the agent needs (e.g. PII)."""
+
+
+@dataclass
+class AgentRun:
+    agent: str
+    context: RunContext
+    status: str  # succeeded | gate_failed | failed
+    started_at: datetime
+    duration_s: float
+    compute_s: float = 0.0  # time inside the agent's pure function
+    rows_written: dict[str, int] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    message: str = ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Runner:
+    """Runs agents against one warehouse; holds the contracts and the clock used for deprecations."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        today: date | None = None,
+        allow_pii: bool = False,
+        catalog: dict[str, Agent] | None = None,
+        contracts: dict[str, Contract] | None = None,
+    ):
+        self.warehouse = warehouse
+        self.catalog = catalog or {}
+        self.settings = warehouse.settings
+        self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
+        self.today = today or datetime.now(UTC).date()
+        self.allow_pii = allow_pii
+
+    # --- inputs -------------------------------------------------------------------------------
+
+    def _window(self, read: Read, context: RunContext) -> Window | None:
+        if read.window_column is None:
+            return None
+        return Window(read.window_column, context.window_start - timedelta(days=read.lookback_days), context.window_end)
+
+    def _history(self, agent: str, label: str) -> list[int]:
+        if not self.warehouse.exists(OPS_SCHEMA, "agent_reads"):
+            return []
+        rows = self.warehouse.query(
+            "select rows from ops.agent_reads where agent = ? and input = ? order by read_at desc limit 10",
+            [agent, label],
+        )
+        return [int(r) for r in rows["rows"]]
+
+    def _read_agent_table(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
+        contract = self.contracts[read.name]
+        version = contract.version(read.version)
+        label = f"{AGENTS_SCHEMA}.{contract.relation_name(version.version)}" + ("" if read.version else " (unpinned)")
+        problems: list[str] = []
+        if version.deprecation_date and self.today > version.deprecation_date and version is not contract.latest:
+            problems.append(
+                f"{label}: version: v{version.version} was deprecated on {version.deprecation_date} and is no longer "
+                f"produced; agent {agent.name} still pins it: move it to v{contract.latest.version}"
+            )
+            return label, pd.DataFrame(), problems
+        name = contract.relation_name(version.version)
+        if not self.warehouse.exists(AGENTS_SCHEMA, name):
+            if read.optional:
+                return label, pd.DataFrame(columns=version.column_names), problems
+            producers = [a.name for a in self.catalog.values() if any(w.table == read.name for w in a.manifest.writes)]
+            problems.append(
+                f"{label}: relation: does not exist yet; run its producer first ({', '.join(producers) or 'unknown'})"
+            )
+            return label, pd.DataFrame(), problems
+        window = self._window(read, context)
+        frame = self.warehouse.read(AGENTS_SCHEMA, name, window=window, equals={"_mops_context_key": context.key})
+        if frame.empty:
+            newest = self.warehouse.query(
+                f"select * from {AGENTS_SCHEMA}.{name} order by _mops_written_at desc limit 1"  # noqa: S608
+            )
+            if not newest.empty and read.name in context.stale_inputs:
+                # the engine accepted a stale input (skip policy upstream): read the newest run's rows
+                frame = self.warehouse.read(
+                    AGENTS_SCHEMA,
+                    name,
+                    window=window,
+                    equals={"_mops_context_key": newest["_mops_context_key"].iloc[0]},
+                )
+            elif not newest.empty:
+                raise ContextMismatch(
+                    f"agent {agent.name} would read {label}, which holds no rows for this run context; its newest "
+                    f"rows were written by {RunContext.from_stamp(newest.iloc[0].to_dict()).describe()}; this run is "
+                    f"{context.describe()}"
+                )
+        frame = frame[[c for c in frame.columns if not c.startswith("_mops_")]]
+        return label, frame, problems
+
+    def _read_model(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
+        relation = self.warehouse.manifest.resolve(read.name, read.version)
+        label = relation.label
+        actual = self.warehouse.columns(relation.schema, relation.name)
+        if not actual:
+            return label, pd.DataFrame(), [f"{label}: relation: not in the warehouse (run `mops build`)"]
+        problems = check_model_schema(label, relation.columns, actual)
+        hidden = set(relation.pii_columns) if not (agent.manifest.needs_pii and self.allow_pii) else set()
+        columns = [c for c in actual if c not in hidden]
+        frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
+        return label, frame, problems
+
+    def read_inputs(self, agent: Agent, context: RunContext, record: bool = False) -> dict[str, pd.DataFrame]:
+        """Every declared input, gated: schema, freshness, volume and the grain the reader assumes."""
+        if agent.manifest.needs_pii and not self.allow_pii:
+            raise PermissionDenied(f"agent {agent.name} needs PII and this run has no PII permission")
+        inputs: dict[str, pd.DataFrame] = {}
+        problems: list[str] = []
+        volumes: list[tuple[str, int]] = []
+        for read in agent.manifest.reads:
+            reader = self._read_agent_table if read.name in self.contracts else self._read_model
+            label, frame, found = reader(agent, read, context)
+            problems += found
+            if found:
+                continue
+            problems += check_read_expectations(label, read, frame)
+            if not (read.optional and frame.empty):
+                problems += check_volume(label, read, len(frame), self._history(agent.name, label))
+                newest = frame[read.freshness_column].max() if read.freshness_column in frame else None
+                problems += check_freshness(label, read, newest, context.window_end)
+            volumes.append((label, len(frame)))
+            inputs[read.name] = frame
+        if problems:
+            raise GateFailed(agent.name, "input", problems)
+        if record and volumes:
+            log = pd.DataFrame(
+                {
+                    "run_id": context.run_id,
+                    "agent": agent.name,
+                    "input": [v[0] for v in volumes],
+                    "rows": [v[1] for v in volumes],
+                    "read_at": _now(),
+                }
+            )
+            self.warehouse.append_rows(OPS_SCHEMA, "agent_reads", log, READ_LOG_TYPES)
+        return inputs
+
+    # --- outputs ------------------------------------------------------------------------------
+
+    def _typed(self, frame: pd.DataFrame, version: ContractVersion, context: RunContext, written_at: datetime):
+        stamped = frame[version.column_names].copy()
+        for column, value in context.stamp().items():
+            stamped[column] = value
+        stamped["_mops_written_at"] = written_at
+        types = {c.name: SQL_TYPES[c.type] for c in version.columns}
+        types.update({name: SQL_TYPES[kind] for name, kind, _ in STAMP_COLUMNS})
+        return stamped, types
+
+    def output_tables(self, agent: Agent, result: AgentResult, context: RunContext) -> dict:
+        """The tables to write (latest and shadow versions), each validated against its contract."""
+        problems: list[str] = []
+        tables = {}
+        written_at = _now()
+        for write in agent.manifest.writes:
+            contract = self.contracts[write.table]
+            version = contract.version(write.version)
+            frame = result.outputs.get(write.table)
+            if frame is None:
+                problems.append(f"{write.table} v{write.version}: output: the agent returned no frame")
+                continue
+            found = validate_frame(frame, version, write.table)
+            problems += found
+            if found:
+                continue
+            tables[(AGENTS_SCHEMA, contract.relation_name(version.version))] = self._typed(
+                frame, version, context, written_at
+            )
+            for (table, old), downgrade in agent.downgrades.items():
+                if table != write.table:
+                    continue
+                shadow = contract.version(old)
+                if shadow.deprecation_date and self.today > shadow.deprecation_date:
+                    continue  # past its deprecation date: no longer produced
+                shadow_frame = downgrade(frame)
+                found = validate_frame(shadow_frame, shadow, f"{table} (shadow of v{version.version})")
+                problems += found
+                if not found:
+                    tables[(AGENTS_SCHEMA, contract.relation_name(old))] = self._typed(
+                        shadow_frame, shadow, context, written_at
+                    )
+        if problems:
+            raise GateFailed(agent.name, "output", problems)
+        return tables
+
+    # --- one run --------------------------------------------------------------------------------
+
+    def run(self, agent: Agent, context: RunContext, parameters: BaseModel | None = None) -> AgentRun:
+        """Gate, run, validate and write; on any failure the previous outputs stay whole."""
+        started = _now()
+        clock = time.perf_counter()
+        run = AgentRun(agent.name, context, "failed", started, 0.0)
+        try:
+            try:
+                inputs = self.read_inputs(agent, context, record=True)
+            except (GateFailed, ContextMismatch, PermissionDenied) as exc:
+                run.status = "gate_failed"
+                raise exc
+            compute = time.perf_counter()
+            result = agent.run(inputs, context, parameters)
+            run.compute_s = time.perf_counter() - compute
+            try:
+                tables = self.output_tables(agent, result, context)
+            except GateFailed:
+                run.status = "gate_failed"
+                raise
+            self.warehouse.replace_partitions(tables, "_mops_context_key", context.key)
+            run.status = "succeeded"
+            run.rows_written = {f"{schema}.{name}": len(frame) for (schema, name), (frame, _) in tables.items()}
+            run.decisions = list(result.decisions)
+            run.metrics = dict(result.metrics)
+            run.artifacts = self._save_artifacts(agent, context, result)
+            return run
+        except Exception as exc:
+            run.message = str(exc)
+            raise
+        finally:
+            run.duration_s = time.perf_counter() - clock
+            self._log(run)
+
+    def _save_artifacts(self, agent: Agent, context: RunContext, result: AgentResult) -> dict[str, Path]:
+        saved = {}
+        if not result.artifacts:
+            return saved
+        folder = self.settings.var_path / "runs" / context.run_id / agent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in result.artifacts.items():
+            target = folder / Path(name).name
+            partial = target.with_suffix(target.suffix + ".partial")
+            partial.write_text(text)
+            partial.replace(target)
+            saved[name] = target
+        return saved
+
+    def _log(self, run: AgentRun) -> None:
+        record = pd.DataFrame(
+            [
+                {
+                    "run_id": run.context.run_id,
+                    "agent": run.agent,
+                    "status": run.status,
+                    "started_at": run.started_at,
+                    "finished_at": _now(),
+                    "duration_s": run.duration_s,
+                    "compute_s": run.compute_s,
+                    "context_key": run.context.key,
+                    "context": run.context.model_dump_json(),
+                    "rows_written": json.dumps(run.rows_written),
+                    "message": run.message[:4000],
+                }
+            ]
+        )
+        self.warehouse.append_rows(OPS_SCHEMA, "agent_runs", record, RUN_LOG_TYPES)
+        if run.decisions:
+            decisions = pd.DataFrame(
+                [
+                    {
+                        "run_id": run.context.run_id,
+                        "agent": run.agent,
+                        **d.model_dump(exclude={"details"}),
+                        "details": json.dumps(d.details, default=str),
+                        "decided_at": _now(),
+                    }
+                    for d in run.decisions
+                ]
+            )
+            self.warehouse.append_rows(OPS_SCHEMA, "decisions", decisions, DECISION_LOG_TYPES)
+
+
+def read_inputs(warehouse: Warehouse, agent: Agent, context: RunContext, **options) -> dict[str, pd.DataFrame]:
+    """The agent's gated inputs (for tests and debugging; runs use `run_agent`)."""
+    return Runner(warehouse, **options).read_inputs(agent, context)
+
+
+def run_agent(
+    warehouse: Warehouse, agent: Agent, context: RunContext, parameters: BaseModel | None = None, **options
+) -> AgentRun:
+    return Runner(warehouse, **options).run(agent, context, parameters)
