@@ -103,4 +103,4 @@ def suggested_changes(ads: pd.DataFrame, effects: pd.DataFrame) -> pd.Series:
             text = f"drop {DESCRIPTIONS[feature]} (about {lift:+.0%} conversions per impression)"
         for index in ads.index[missing]:
             changes[index] = [*changes[index], text]
-    return changes.map(lambda items: "; ".join(items) if items else None)
+    return pd.Series(["; ".join(items) if items else None for items in changes], index=ads.index, dtype=object)
