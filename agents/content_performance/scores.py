@@ -50,10 +50,8 @@ def score_ads(ads: pd.DataFrame, confidence_level: float, min_impressions: int, 
         [np.minimum(np.nan_to_num(expected) / min_expected, 1.0), 1 - p_worse, 1 - p_better],
         default=np.minimum(1.0, 2 * np.minimum(p_worse, p_better)),
     )
-    reason = [
-        _reason(rec, conv, exp, s, lo, hi, confidence_level)
-        for rec, conv, exp, s, lo, hi in zip(recommendation, conversions, expected, score, score_low, score_high, strict=True)
-    ]
+    columns = zip(recommendation, conversions, expected, score, score_low, score_high, strict=True)
+    reason = [_reason(*values, confidence_level) for values in columns]
     return pd.DataFrame(
         {
             "score": np.nan_to_num(score, nan=0.0),
