@@ -46,8 +46,8 @@ SHORT_DESCRIPTIONS = (
     "Designed with runners in mind.",
 )
 LONG_DESCRIPTIONS = (
-    "Responsive cushioning, breathable knit uppers and grippy outsoles for every kind of runner.",
-    "From easy recovery jogs to long weekend trails, our shoes keep your feet fresh and steady.",
+    "Responsive cushioning, breathable knit uppers and grippy outsoles for every runner.",
+    "From easy recovery jogs to long weekend trails, our shoes keep your feet fresh.",
     "Each pair is tested by club runners on road, track and trail before reaching our shelves.",
 )
 # Meta: a neutral title; the body is a base text plus one sentence per feature.
