@@ -15,20 +15,23 @@ from mops.runtime.agent import Agent
 
 
 @cache
-def all_agents() -> dict[str, Agent]:
-    """Every agent package under agents/, keyed by manifest name."""
+def all_agents(extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
+    """Every agent package under agents/ and in `extra_modules` (AGENT or AGENTS), keyed by name."""
     found: dict[str, Agent] = {}
-    for module in pkgutil.iter_modules(__path__):
-        if not module.ispkg:
-            continue
-        agent = getattr(importlib.import_module(f"{__name__}.{module.name}"), "AGENT", None)
-        if isinstance(agent, Agent):
-            found[agent.name] = agent
+    modules = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.ispkg]
+    for name in [*modules, *extra_modules]:
+        module = importlib.import_module(name)
+        candidates = [getattr(module, "AGENT", None), *getattr(module, "AGENTS", ())]
+        for agent in candidates:
+            if isinstance(agent, Agent):
+                if agent.name in found and found[agent.name] is not agent:
+                    raise MopsError(f"two agents are named {agent.name!r} (second one in {name})")
+                found[agent.name] = agent
     return dict(sorted(found.items()))
 
 
-def get_agent(name: str) -> Agent:
-    agents = all_agents()
+def get_agent(name: str, extra_modules: tuple[str, ...] = ()) -> Agent:
+    agents = all_agents(extra_modules)
     if name not in agents:
         raise MopsError(f"unknown agent {name!r}; known agents: {', '.join(agents) or 'none'}")
     return agents[name]

@@ -140,11 +140,11 @@ class Catalog:
         return rows
 
 
-def load_catalog(contracts_dir: Path) -> Catalog:
+def load_catalog(contracts_dir: Path, extra_modules: tuple[str, ...] = ()) -> Catalog:
     from agents import all_agents
     from mops.contracts import load_contracts
 
-    return Catalog(all_agents(), load_contracts(contracts_dir / "agents"))
+    return Catalog(all_agents(extra_modules), load_contracts(contracts_dir / "agents"))
 
 
 # --- generated files --------------------------------------------------------------------------

@@ -439,6 +439,151 @@ def agent_run(
         console.print(f"  artifact {name_}: {path}")
 
 
+workflows_app = typer.Typer(help="Workflow specs (flows/workflows/*.yml).", no_args_is_help=True)
+app.add_typer(workflows_app, name="workflows")
+
+
+@workflows_app.command("validate")
+def workflows_validate() -> None:
+    """Check every spec: agents, cycles, one writer per table, cron, loops, deadlines against history."""
+    from flows.engine import account_time_zones, step_estimates
+    from flows.registry import load_plans, validate_all
+
+    settings = get_settings()
+    durations: dict[str, dict[str, float]] = {}
+    zones: list[str] = []
+    if settings.warehouse_path.exists():
+        from mops.runtime.adapter import open_warehouse
+
+        with open_warehouse(settings, read_only=True) as warehouse:
+            names = list(load_plans(settings))
+            durations = {name: step_estimates(warehouse, name) for name in names}
+            zones = account_time_zones(warehouse)
+    plans = validate_all(settings, durations=durations, account_zones=zones)
+    for name, plan in plans.items():
+        trigger = plan.spec.trigger
+        when = (
+            f"cron '{trigger.schedule.cron}' {trigger.schedule.timezone}"
+            if trigger.schedule
+            else f"event {trigger.event}"
+            if trigger.event
+            else "manual"
+        )
+        console.print(f"[green]ok[/] {name} ({when}): {' -> '.join(plan.order)}  [dim]spec {plan.spec_hash}[/]")
+
+
+def _print_summary(summary: dict) -> None:
+    status_style = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red"}
+    table = Table(title=f"{summary['workflow']} {summary['run_date']}: {summary['status']}  (run {summary['run_id']})")
+    for column in ("step", "status", "duration", "attempts", "stale inputs", "note"):
+        table.add_column(column)
+    for step in summary["steps"]:
+        style = status_style.get(step["status"], "")
+        approvals = ", ".join(f"{a['subject']}: {a['status']}" for a in step["approvals"])
+        note = "; ".join(x for x in (step["message"], "; ".join(step["warnings"]), approvals) if x)
+        table.add_row(
+            step["step"],
+            f"[{style}]{step['status']}[/]",
+            f"{step['duration_s']:.2f} s",
+            str(step["attempts"]),
+            ", ".join(step["stale_inputs"]) or "-",
+            note[:200],
+        )
+    console.print(table)
+    console.print(
+        f"wall {summary['wall_s']:.1f} s, critical path {summary['critical_path_s']:.1f} s, orchestration overhead "
+        f"{summary['overhead_s']:.2f} s ({summary['overhead_share']:.1%}); {summary['context']}"
+    )
+    for step in summary["steps"]:
+        for name, path in step["artifacts"].items():
+            console.print(f"  {step['step']}: {name} -> {path}")
+    for stopped in summary.get("stopped_events", []):
+        console.print(f"  [yellow]event stopped[/] {stopped}")
+
+
+@app.command("run")
+def run_command(
+    workflow: Annotated[str, typer.Argument(help="Workflow name (flows/workflows/<name>.yml).")],
+    run_date: Annotated[str | None, typer.Option("--date", help="Last day of the window (default yesterday).")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="Backfill: first day.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Backfill: last day.")] = None,
+    approvals: Annotated[str, typer.Option(help="wait (block until decided) or defer (decide later).")] = "wait",
+    as_of: Annotated[str | None, typer.Option(help="Judge deadlines as if the run started at this UTC time.")] = None,
+) -> None:
+    """Run a workflow locally with progress and a summary; --from/--to backfills one run per day."""
+    from datetime import date, timedelta
+
+    from flows.local import backfill, run_with_events
+
+    settings = get_settings()
+    if (first is None) != (last is None):
+        raise _fail("a backfill needs both --from and --to")
+    try:
+        if first and last:
+            summaries = backfill(
+                settings, workflow, date.fromisoformat(first), date.fromisoformat(last), _print_summary
+            )
+        else:
+            day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
+            with console.status(f"running {workflow} for {day} ..."):
+                summaries = run_with_events(
+                    settings, workflow, day, _print_summary, approvals=approvals, **({"as_of": as_of} if as_of else {})
+                )
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if any(s["status"] == "failed" for s in summaries):
+        raise typer.Exit(1)
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(help="Run id waiting for approval (see `mops approvals`).")],
+    reject: Annotated[bool, typer.Option(help="Reject instead of approve.")] = False,
+    subject: Annotated[list[str] | None, typer.Option(help="Only these subjects (e.g. a channel); repeatable.")] = None,
+    by: Annotated[str, typer.Option(help="Who decides (recorded).")] = "cli",
+) -> None:
+    """Approve (or reject) a run's pending budget decisions."""
+    from flows.approvals import ApprovalStore
+
+    settings = get_settings()
+    store = ApprovalStore(settings.var_path / "approvals")
+    changed = store.decide(run_id, not reject, subject, by)
+    for item in changed:
+        console.print(f"{item['status']}: {item['subject']} {item['action']} {item['value']:+.1%} ({item['reason']})")
+    record = store.read(run_id)
+    if record.get("mode") == "defer":
+        from flows.approvals import record_deferred
+
+        record_deferred(settings, record, changed)
+
+
+@app.command("approvals")
+def approvals_list() -> None:
+    """Pending approval requests."""
+    from flows.approvals import ApprovalStore
+
+    pending = ApprovalStore(get_settings().var_path / "approvals").pending()
+    if not pending:
+        console.print("nothing pending")
+    for record in pending:
+        for item in record["items"]:
+            if item["status"] == "pending":
+                console.print(
+                    f"{record['run_id']} {record['workflow']}/{record['step']}: {item['subject']} {item['action']} "
+                    f"{item['value']:+.1%} (expires {record['expires_at']} UTC) - {item['reason']}"
+                )
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server and UI.")] = 4200,
+) -> None:
+    """Start a local Prefect server (UI) and serve every workflow as a deployment with its schedule/trigger."""
+    from flows.serve import serve_all
+
+    serve_all(get_settings(), port, console)
+
+
 def main() -> None:  # pragma: no cover
     """Entry point: a MopsError is a message for the user, not a traceback."""
     try:

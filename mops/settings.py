@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Conversion lookback for path building, in days.
     attribution_lookback_days: int = Field(default=30, ge=1, le=365)
+    # Folder of workflow specs (*.yml) the engine runs and serves.
+    workflows_dir: Path = Path("flows/workflows")
+    # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).
+    agent_modules: list[str] = Field(default_factory=list)
 
     @field_validator("reporting_currency")
     @classmethod
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def var_path(self) -> Path:
         return self.resolve(self.var_dir)
+
+    @property
+    def workflows_path(self) -> Path:
+        return self.resolve(self.workflows_dir)
 
     @property
     def dbt_project_dir(self) -> Path:

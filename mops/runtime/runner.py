@@ -109,6 +109,7 @@ class Runner:
         self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
         self.today = today or datetime.now(UTC).date()
         self.allow_pii = allow_pii
+        self.notes: list[str] = []  # what the runner did that the run summary should mention
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -160,6 +161,9 @@ class Runner:
                     window=window,
                     equals={"_mops_context_key": newest["_mops_context_key"].iloc[0]},
                 )
+            elif not newest.empty and read.optional:
+                self.notes.append(f"{label}: no rows for this run context; read as empty (optional input)")
+                return label, pd.DataFrame(columns=version.column_names), problems
             elif not newest.empty:
                 raise ContextMismatch(
                     f"agent {agent.name} would read {label}, which holds no rows for this run context; its newest "

@@ -27,6 +27,8 @@ def warehouse(built_warehouse, tmp_path):
     settings = make_settings(tmp_path)
     shutil.copy(built_warehouse.settings.warehouse_path, settings.warehouse_path)
     with DuckDBWarehouse(settings) as wh:
+        for schema in ("agents", "ops"):  # other tests' agents may have written to the shared build
+            wh._con.execute(f"drop schema if exists {schema} cascade")
         yield wh
 
 

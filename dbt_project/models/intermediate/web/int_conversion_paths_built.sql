@@ -2,6 +2,8 @@
   Journeys: a user's touches up to and including the session of a conversion (within the lookback
   window, after the user's previous conversion) form that conversion's path; the touches after a
   user's last conversion form one non-converting journey. Markov attribution needs both.
+  touch_hours_before_end: hours from each touch to the journey's end (its conversion, or the last touch
+  of a non-converting journey), aligned with channel_path, for time-decay attribution and lookbacks.
   Grain: one row per journey.
 -#}
 with
@@ -71,6 +73,35 @@ touches_in_window as (
 
 ),
 
+touches_timed as (
+
+    select
+        touches_in_window.*,
+        coalesce(
+            touches_in_window.converted_at,
+            max(touches_in_window.session_started_at) over (
+                partition by touches_in_window.user_pseudo_id, touches_in_window.journey_number
+            )
+        ) as journey_ended_at
+    from touches_in_window
+
+),
+
+touches_aged as (
+
+    select
+        touches_timed.*,
+        cast(
+            round(
+                {{ dbt.datediff('touches_timed.session_started_at', 'touches_timed.journey_ended_at', 'second') }}
+                / 3600.0,
+                3
+            ) as varchar
+        ) as touch_hours_before_end
+    from touches_timed
+
+),
+
 journeys as (
 
     select
@@ -83,8 +114,10 @@ journeys as (
         count(*) as touch_count,
         min(session_started_at) as first_touched_at,
         max(session_started_at) as last_touched_at,
-        {{ dbt.listagg('channel_id', "' > '", 'order by session_started_at, session_key') }} as channel_path
-    from touches_in_window
+        {{ dbt.listagg('channel_id', "' > '", 'order by session_started_at, session_key') }} as channel_path,
+        {{ dbt.listagg('touch_hours_before_end', "' > '", 'order by session_started_at, session_key') }}
+            as touch_hours_before_end
+    from touches_aged
     group by user_pseudo_id, journey_number
 
 ),
@@ -103,7 +136,8 @@ final as (
         touch_count,
         first_touched_at,
         last_touched_at,
-        channel_path
+        channel_path,
+        touch_hours_before_end
     from journeys
 
 )

@@ -20,7 +20,8 @@ final as (
         cast(journeys.touch_count as bigint) as touch_count,
         cast(journeys.first_touched_at as timestamp) as first_touched_at,
         cast(journeys.last_touched_at as timestamp) as last_touched_at,
-        cast(journeys.channel_path as varchar) as channel_path
+        cast(journeys.channel_path as varchar) as channel_path,
+        cast(journeys.touch_hours_before_end as varchar) as touch_hours_before_end
     from journeys
     {{ fx_join('fx_from', "coalesce(journeys.revenue_currency, 'USD')", 'cast(journeys.last_touched_at as date)') }}
     {{ fx_join('fx_reporting', "'" ~ var('mops_reporting_currency') ~ "'", 'cast(journeys.last_touched_at as date)') }}

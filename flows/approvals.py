@@ -1,0 +1,150 @@
+"""Approvals: decisions above a threshold wait for a human (`mops approve RUN_ID`) or expire.
+
+Requests live as one JSON file per run under var/approvals/, written atomically under a file
+lock, so a person in another process (or the Prefect UI's operator running the CLI) can decide
+while the workflow waits; the embedded warehouse stays with the workflow's process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mops.errors import MopsError
+from mops.runtime.agent import Decision
+
+
+class ApprovalError(MopsError):
+    """An approval that cannot be recorded (unknown run, nothing pending)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class ApprovalStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, run_id: str) -> Path:
+        return self.folder / f"{run_id}.json"
+
+    @contextmanager
+    def _locked(self, run_id: str) -> Iterator[None]:
+        with (self.folder / f"{run_id}.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _write(self, run_id: str, record: dict) -> None:
+        partial = self.path(run_id).with_suffix(".partial")
+        partial.write_text(json.dumps(record, indent=2, default=str))
+        partial.replace(self.path(run_id))
+
+    def read(self, run_id: str) -> dict:
+        path = self.path(run_id)
+        if not path.exists():
+            raise ApprovalError(f"no approval requests for run {run_id} (looked in {self.folder})")
+        return json.loads(path.read_text())
+
+    def request(self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta) -> dict:
+        record = {
+            "run_id": run_id,
+            "workflow": workflow,
+            "step": step,
+            "requested_at": _now().isoformat(),
+            "expires_at": (_now() + timeout).isoformat(),
+            "items": [
+                {
+                    "subject": d.subject,
+                    "kind": d.kind,
+                    "action": d.action,
+                    "value": d.value,
+                    "low": d.low,
+                    "high": d.high,
+                    "reason": d.reason,
+                    "status": "pending",
+                    "decided_by": None,
+                    "decided_at": None,
+                }
+                for d in decisions
+            ],
+        }
+        with self._locked(run_id):
+            self._write(run_id, record)
+        return record
+
+    def decide(self, run_id: str, approve: bool, subjects: list[str] | None = None, by: str = "cli") -> list[dict]:
+        """Approve or reject pending items (all, or those about `subjects`); returns the items changed."""
+        with self._locked(run_id):
+            record = self.read(run_id)
+            if datetime.fromisoformat(record["expires_at"]) < _now():
+                raise ApprovalError(f"run {run_id}: the approval request expired at {record['expires_at']} UTC")
+            changed = []
+            for item in record["items"]:
+                if item["status"] == "pending" and (subjects is None or item["subject"] in subjects):
+                    item.update(
+                        status="approved" if approve else "rejected", decided_by=by, decided_at=_now().isoformat()
+                    )
+                    changed.append(item)
+            if not changed:
+                raise ApprovalError(f"run {run_id}: nothing pending" + (f" for {subjects}" if subjects else ""))
+            self._write(run_id, record)
+        return changed
+
+    def wait(self, run_id: str, poll_seconds: float, sleep: Callable[[float], None] = time.sleep) -> dict:
+        """Block until no item is pending; pending items left at expiry become `expired`."""
+        while True:
+            with self._locked(run_id):
+                record = self.read(run_id)
+                pending = [i for i in record["items"] if i["status"] == "pending"]
+                if not pending:
+                    return record
+                if datetime.fromisoformat(record["expires_at"]) <= _now():
+                    for item in pending:
+                        item.update(status="expired", decided_at=_now().isoformat())
+                    self._write(run_id, record)
+                    return record
+            sleep(poll_seconds)
+
+    def pending(self) -> list[dict]:
+        found = []
+        for path in sorted(self.folder.glob("*.json")):
+            record = json.loads(path.read_text())
+            if any(i["status"] == "pending" for i in record["items"]):
+                found.append(record)
+        return found
+
+
+def record_deferred(settings, record: dict, changed: list[dict]) -> None:
+    """A deferred request decided after its run: record what is applied now (the run is over)."""
+    import pandas as pd
+
+    from flows.engine import APPLIED_TYPES
+    from mops.runtime.adapter import open_warehouse
+
+    rows = pd.DataFrame(
+        [
+            {
+                "run_id": record["run_id"],
+                "workflow": record["workflow"],
+                "step": record["step"],
+                "subject": item["subject"],
+                "value": item["value"],
+                "status": item["status"],
+                "decided_by": item["decided_by"],
+                "recorded_at": _now(),
+            }
+            for item in changed
+        ]
+    )
+    with open_warehouse(settings) as warehouse:
+        warehouse.append_rows("ops", "applied_decisions", rows, APPLIED_TYPES)

@@ -1,0 +1,420 @@
+"""Executing a plan: steps in dependency order, in parallel where independent, under policies.
+
+The scheduler is independent of Prefect: `run_plan` takes a `submit` function that starts a step
+and returns a future. The Prefect flow (flows/workflow.py) submits each step as one Prefect
+task; the benchmark submits plain function calls, so orchestration overhead can be compared.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from statistics import median
+
+import pandas as pd
+
+from flows.approvals import ApprovalStore
+from flows.plan import Plan, PlannedStep, deadline_at
+from mops.errors import MopsError, WarehouseBusy
+from mops.runtime.adapter import Warehouse, open_warehouse
+from mops.runtime.agent import Agent, Decision
+from mops.runtime.context import RunContext
+from mops.runtime.runner import Runner
+from mops.settings import Settings
+
+OPS = "ops"
+TRANSIENT = (WarehouseBusy, ConnectionError, TimeoutError)
+
+
+class TransientError(MopsError):
+    """A failure worth retrying (a busy resource, a network blip)."""
+
+
+class StepFailed(MopsError):
+    """A dbt step that did not pass."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class StepOutcome:
+    step: str
+    kind: str
+    status: str  # succeeded | failed | skipped | halted
+    duration_s: float = 0.0
+    attempts: int = 0
+    message: str = ""
+    stale_inputs: tuple[str, ...] = ()
+    decisions: list[Decision] = field(default_factory=list)
+    approvals: list[dict] = field(default_factory=list)
+    rows_written: dict[str, int] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "step": self.step,
+            "kind": self.kind,
+            "status": self.status,
+            "duration_s": round(self.duration_s, 3),
+            "attempts": self.attempts,
+            "message": self.message,
+            "stale_inputs": list(self.stale_inputs),
+            "decisions": len(self.decisions),
+            "approvals": self.approvals,
+            "rows_written": self.rows_written,
+            "artifacts": self.artifacts,
+            "warnings": self.warnings,
+        }
+
+
+class WarehouseSession:
+    """One warehouse connection shared by the run's agent steps; released while dbt runs."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._warehouse: Warehouse | None = None
+        self._lock = threading.Lock()  # parallel steps must share one connection, not race to open two
+
+    def get(self) -> Warehouse:
+        with self._lock:
+            if self._warehouse is None:
+                self._warehouse = open_warehouse(self.settings)
+            return self._warehouse
+
+    def release(self) -> None:
+        with self._lock:
+            if self._warehouse is not None:
+                self._warehouse.close()
+                self._warehouse = None
+
+
+@dataclass
+class RunSettings:
+    """Everything a step needs besides its plan entry; one per workflow run."""
+
+    settings: Settings
+    session: WarehouseSession
+    catalog: dict[str, Agent]
+    run_id: str
+    workflow: str = ""
+    mode: str = "live"  # live | backfill (backfills never enforce deadlines nor apply decisions)
+    approvals_mode: str = "wait"  # wait: block until decided or expired | defer: record, decide later
+    clock: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    estimates: dict[str, float] = field(default_factory=dict)  # step id -> expected seconds (history)
+    account_zones: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def approvals(self) -> ApprovalStore:
+        return ApprovalStore(self.settings.var_path / "approvals")
+
+
+def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
+    from mops.transform import run_dbt
+
+    spec = planned.step.dbt
+    args = [spec.command] + (["--select", spec.select] if spec.select else [])
+    run.session.release()  # dbt needs the warehouse file to itself
+    result = run_dbt(run.settings, args)
+    if not result.ok:
+        lock = any("lock" in f.lower() for f in result.failures)
+        error = TransientError if lock else StepFailed
+        raise error(f"dbt {' '.join(args)} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
+    return {}
+
+
+def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
+    """A reason to skip (deadline passed or cannot be met), and warnings when at risk."""
+    deadline = planned.step.deadline
+    if deadline is None or run.mode != "live":
+        return None, []
+    zones = run.account_zones if deadline.timezone == "account" else [deadline.timezone]
+    zones = zones or ["UTC"]
+    due = min(deadline_at(deadline.before, zone, run.started_at) for zone in zones)
+    now = run.clock()
+    estimate = run.estimates.get(planned.id, 0.0)
+    if now >= due:
+        return (
+            f"deadline {deadline.before} ({', '.join(zones)}) passed at {due:%Y-%m-%d %H:%M} UTC; not applied late",
+            [],
+        )
+    if now + timedelta(seconds=estimate) > due:
+        return (
+            f"cannot finish before the deadline {due:%H:%M} UTC: history says {estimate:.0f} s, "
+            f"{(due - now).total_seconds():.0f} s left; not applied late"
+        ), []
+    if now + timedelta(seconds=2 * estimate) > due:
+        return None, [f"deadline at risk: {(due - now).total_seconds():.0f} s left, history says {estimate:.0f} s"]
+    return None, []
+
+
+def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]) -> list[dict]:
+    """Ask for approval of decisions above the threshold; record what is applied."""
+    rule = planned.step.approval
+    if rule is None:
+        return []
+    relevant = [d for d in decisions if d.kind == rule.decision]
+    needing = [d for d in relevant if d.value is not None and abs(d.value) > rule.above]
+    automatic = [d for d in relevant if d not in needing]
+    items = [
+        {"subject": d.subject, "value": d.value, "status": "auto_applied" if run.mode == "live" else "not_applied"}
+        for d in automatic
+    ]
+    if needing and run.mode == "live":
+        store = run.approvals
+        timeout = timedelta(minutes=rule.timeout_minutes)
+        record = store.request(run.run_id, run.workflow, planned.id, needing, timeout, run.approvals_mode)
+        if run.approvals_mode == "wait":
+            record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
+        items += [
+            {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}
+            for i in record["items"]
+        ]
+    elif needing:
+        items += [{"subject": d.subject, "value": d.value, "status": "not_applied"} for d in needing]
+    return items
+
+
+def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
+    """Run one step under its policy; never raises (the outcome says what happened)."""
+    outcome = StepOutcome(planned.id, planned.step.kind, "failed", stale_inputs=context.stale_inputs)
+    clock = time.perf_counter()
+    reason, outcome.warnings = _check_deadline(planned, run)
+    if reason:
+        outcome.status, outcome.message = "skipped", reason
+        return outcome
+    policy = planned.policy()
+    retries = policy.retries if policy.on_failure == "retry" else 0
+    for attempt in range(retries + 1):
+        outcome.attempts = attempt + 1
+        try:
+            if planned.agent is None:
+                outcome.rows_written = _run_dbt(planned, run)
+            else:
+                parameters = planned.agent.parameters.model_validate(planned.step.parameters)
+                runner = Runner(run.session.get(), catalog=run.catalog)
+                agent_run = runner.run(planned.agent, context, parameters)
+                outcome.rows_written = agent_run.rows_written
+                outcome.decisions = agent_run.decisions
+                outcome.artifacts = {k: str(v) for k, v in agent_run.artifacts.items()}
+                outcome.approvals = _approvals(planned, run, agent_run.decisions)
+            outcome.status = "succeeded"
+            break
+        except Exception as exc:  # noqa: BLE001 - the policy decides, the message is kept
+            outcome.message = f"{type(exc).__name__}: {exc}"
+            transient = isinstance(exc, TRANSIENT + (TransientError,))
+            if transient and attempt < retries:
+                run.sleep(policy.retry_delay_seconds * 2**attempt)
+                continue
+            final = policy.on_failure if policy.on_failure != "retry" else policy.fallback
+            outcome.status = "skipped" if final == "skip" else "failed"
+            break
+    outcome.duration_s = time.perf_counter() - clock
+    return outcome
+
+
+def run_plan(
+    plan: Plan,
+    base_context: RunContext,
+    run: RunSettings,
+    submit: Callable[[PlannedStep, RunContext], Future],
+    on_done: Callable[[StepOutcome], None] | None = None,
+) -> dict[str, StepOutcome]:
+    """Start every step whose upstreams are done (deadline steps first), as many as allowed at once."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    outcomes: dict[str, StepOutcome] = {}
+    pending = list(plan.order)
+    running: dict[Future, tuple[str, object]] = {}
+    limit = plan.spec.concurrency.max_parallel
+    while pending or running:
+        for step_id in list(pending):
+            planned = plan.steps[step_id]
+            if not all(u in outcomes for u in planned.upstream):
+                continue
+            blocked = [u for u in planned.upstream if outcomes[u].status in ("failed", "halted")]
+            if blocked:
+                pending.remove(step_id)
+                outcomes[step_id] = StepOutcome(
+                    step_id, planned.step.kind, "halted", message=f"halted: upstream {', '.join(blocked)} failed"
+                )
+                if on_done:
+                    on_done(outcomes[step_id])
+        ready = [s for s in pending if all(u in outcomes for u in plan.steps[s].upstream)]
+        ready.sort(key=lambda s: (plan.steps[s].step.deadline is None, plan.order.index(s)))
+        for step_id in ready:
+            planned = plan.steps[step_id]
+            if len(running) >= limit:
+                break
+            if planned.agent is None and running:
+                break  # a dbt step runs alone: it needs the warehouse file to itself
+            if running and any(plan.steps[r].agent is None for r, _ in running.values()):
+                break
+            stale = sorted(
+                {
+                    table
+                    for up in _ancestors(plan, step_id)
+                    if up in outcomes and outcomes[up].status == "skipped"
+                    for table in plan.steps[up].writes
+                }
+            )
+            context = base_context.model_copy(update={"stale_inputs": tuple(stale)})
+            pending.remove(step_id)
+            future = submit(planned, context)
+            # a Prefect future wraps a concurrent.futures.Future: wait on that one
+            running[getattr(future, "wrapped_future", future)] = (step_id, future)
+        if not running:
+            continue
+        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for finished in done:
+            step_id, future = running.pop(finished)
+            outcomes[step_id] = future.result()
+            if on_done:
+                on_done(outcomes[step_id])
+    return outcomes
+
+
+def _ancestors(plan: Plan, step_id: str) -> set[str]:
+    found: set[str] = set()
+    frontier = list(plan.steps[step_id].upstream)
+    while frontier:
+        current = frontier.pop()
+        if current not in found:
+            found.add(current)
+            frontier += plan.steps[current].upstream
+    return found
+
+
+# --- history and records ---------------------------------------------------------------------
+
+WORKFLOW_RUN_TYPES = {
+    "run_id": "varchar",
+    "workflow": "varchar",
+    "spec_hash": "varchar",
+    "mode": "varchar",
+    "run_date": "date",
+    "status": "varchar",
+    "started_at": "timestamp",
+    "finished_at": "timestamp",
+    "wall_s": "double precision",
+    "critical_path_s": "double precision",
+    "overhead_s": "double precision",
+    "overhead_share": "double precision",
+    "event_chain": "varchar",
+    "context": "varchar",
+    "steps": "varchar",
+}
+STEP_RUN_TYPES = {
+    "run_id": "varchar",
+    "workflow": "varchar",
+    "step": "varchar",
+    "kind": "varchar",
+    "status": "varchar",
+    "duration_s": "double precision",
+    "attempts": "bigint",
+    "message": "varchar",
+    "finished_at": "timestamp",
+}
+APPLIED_TYPES = {
+    "run_id": "varchar",
+    "workflow": "varchar",
+    "step": "varchar",
+    "subject": "varchar",
+    "value": "double precision",
+    "status": "varchar",
+    "decided_by": "varchar",
+    "recorded_at": "timestamp",
+}
+
+
+def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
+    """Median duration of each step's recent successful runs (the history deadlines are judged on)."""
+    if not warehouse.exists(OPS, "workflow_steps"):
+        return {}
+    rows = warehouse.query(
+        "select step, duration_s from ops.workflow_steps where workflow = ? and status = 'succeeded' "
+        "order by finished_at desc limit 500",
+        [workflow],
+    )
+    return {step: float(median(group.duration_s.head(10))) for step, group in rows.groupby("step")}
+
+
+def account_time_zones(warehouse: Warehouse) -> list[str]:
+    try:
+        relation = warehouse.manifest.resolve("dim_campaigns")
+        frame = warehouse.read(relation.schema, relation.name, ["account_time_zone"])
+    except MopsError:
+        return []
+    return sorted(set(frame.account_time_zone.dropna()))
+
+
+def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutcome]) -> None:
+    now = utcnow()
+    warehouse.append_rows(OPS, "workflow_runs", pd.DataFrame([record]), WORKFLOW_RUN_TYPES)
+    steps = pd.DataFrame(
+        [
+            {
+                "run_id": record["run_id"],
+                "workflow": record["workflow"],
+                "step": o.step,
+                "kind": o.kind,
+                "status": o.status,
+                "duration_s": o.duration_s,
+                "attempts": o.attempts,
+                "message": o.message[:4000],
+                "finished_at": now,
+            }
+            for o in outcomes.values()
+        ]
+    )
+    warehouse.append_rows(OPS, "workflow_steps", steps, STEP_RUN_TYPES)
+    applied = [
+        {
+            "run_id": record["run_id"],
+            "workflow": record["workflow"],
+            "step": o.step,
+            "subject": a["subject"],
+            "value": a.get("value"),
+            "status": a["status"],
+            "decided_by": a.get("decided_by"),
+            "recorded_at": now,
+        }
+        for o in outcomes.values()
+        for a in o.approvals
+    ]
+    if applied:
+        warehouse.append_rows(OPS, "applied_decisions", pd.DataFrame(applied), APPLIED_TYPES)
+
+
+def overhead(plan: Plan, outcomes: dict[str, StepOutcome], wall_s: float) -> dict[str, float]:
+    """Wall time minus the step compute on the critical path, absolute and as a share of wall time."""
+    critical, _ = plan.critical_path({k: o.duration_s for k, o in outcomes.items()})
+    spent = max(wall_s - critical, 0.0)
+    return {
+        "wall_s": wall_s,
+        "critical_path_s": critical,
+        "overhead_s": spent,
+        "overhead_share": spent / wall_s if wall_s > 0 else 0.0,
+    }
+
+
+def run_status(outcomes: dict[str, StepOutcome]) -> str:
+    statuses = {o.status for o in outcomes.values()}
+    if statuses <= {"succeeded"}:
+        return "succeeded"
+    if "failed" in statuses or "halted" in statuses:
+        return "failed"
+    return "succeeded_with_skips"
+
+
+def chain_text(chain: list[str]) -> str:
+    return json.dumps(chain)

@@ -1,0 +1,79 @@
+"""Running workflows in this process (`mops run`), with events dispatched in-process.
+
+After a run, the events it emitted start the workflows that listen to them, through the loop
+guard (flows/events.py). On a Prefect server (`mops serve`) deployment triggers do the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from flows.events import Event, last_event_start, record_event, stop_reason
+from flows.locking import warehouse_lock
+from flows.registry import load_plans
+from mops.errors import MopsError
+from mops.runtime.adapter import open_warehouse
+from mops.settings import Settings
+
+
+def _quiet_prefect():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def run_once(settings: Settings, workflow: str, run_date: date, mode: str = "live", chain=(), **options) -> dict:
+    from flows.workflow import run_workflow
+
+    with _quiet_prefect():
+        return run_workflow(workflow, run_date.isoformat(), mode=mode, event_chain=",".join(chain), **options)
+
+
+def run_with_events(
+    settings: Settings,
+    workflow: str,
+    run_date: date,
+    on_summary: Callable[[dict], None] | None = None,
+    chain: tuple[str, ...] = (),
+    **options,
+) -> list[dict]:
+    """Run a workflow, then every workflow its events trigger (guarded), depth first."""
+    summary = run_once(settings, workflow, run_date, chain=chain, **options)
+    if on_summary:
+        on_summary(summary)
+    summaries = [summary]
+    plans = load_plans(settings)
+    listeners = {name: plan.spec for name, plan in plans.items() if plan.spec.trigger.event}
+    for name in summary["events"]:
+        event = Event(name, workflow, summary["run_id"], summary["run_date"], (*chain, workflow))
+        for target, spec in listeners.items():
+            if spec.trigger.event != name:
+                continue
+            from flows.engine import utcnow
+
+            with warehouse_lock(settings), open_warehouse(settings) as warehouse:
+                reason = stop_reason(event, spec, last_event_start(warehouse, target), utcnow())
+                record_event(warehouse, event, target, "stopped" if reason else "triggered", reason or "", utcnow())
+            if reason:
+                summary.setdefault("stopped_events", []).append(f"{name} -> {target}: {reason}")
+                continue
+            summaries += run_with_events(settings, target, run_date, on_summary, event.chain)
+    return summaries
+
+
+def backfill(
+    settings: Settings, workflow: str, first: date, last: date, on_summary: Callable[[dict], None] | None = None
+) -> list[dict]:
+    """One run per day, oldest first; outputs are partitioned by run context, so each day is idempotent."""
+    if last < first:
+        raise MopsError(f"backfill: --to {last} is before --from {first}")
+    summaries = []
+    day = first
+    while day <= last:
+        summary = run_once(settings, workflow, day, mode="backfill")
+        if on_summary:
+            on_summary(summary)
+        summaries.append(summary)
+        day += timedelta(days=1)
+    return summaries

@@ -1,0 +1,216 @@
+"""From a spec to a runnable plan: step dependencies derived from the agents' reads and writes.
+
+A step depends on the steps whose outputs it reads (agent tables), on every dbt step when it
+reads a dbt model, and on the steps named in `after`. Validation refuses what cannot run: an
+unknown agent, a cycle, two steps writing one table, an event trigger that can start itself again,
+and a deadline that run-time history says cannot be met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from graphlib import CycleError, TopologicalSorter
+from zoneinfo import ZoneInfo
+
+from flows.spec import SpecError, Step, StepPolicy, WorkflowSpec
+from mops.runtime.agent import Agent
+
+DBT_BUILT_EVENT = "mops.dbt.built"
+
+
+def agent_succeeded_event(agent: str) -> str:
+    return f"mops.agent.{agent}.succeeded"
+
+
+def decision_event(kind: str) -> str:
+    return f"mops.decision.{kind}"
+
+
+def workflow_completed_event(name: str) -> str:
+    return f"mops.workflow.{name}.completed"
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: Step
+    agent: Agent | None
+    upstream: tuple[str, ...]
+    writes: tuple[str, ...]  # agent tables
+
+    @property
+    def id(self) -> str:
+        return self.step.id
+
+    def policy(self) -> StepPolicy:
+        """The spec's policy, else the agent manifest's default, else halt."""
+        if self.step.policy is not None:
+            return self.step.policy
+        if self.agent is not None:
+            p = self.agent.manifest.failure_policy
+            return StepPolicy(on_failure=p.on_failure, retries=p.retries, retry_delay_seconds=p.retry_delay_seconds)
+        return StepPolicy(on_failure="halt")
+
+    def emits(self) -> set[str]:
+        if self.agent is None:
+            return {DBT_BUILT_EVENT}
+        return {agent_succeeded_event(self.agent.name)} | {decision_event(k) for k in self.agent.manifest.decisions}
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: WorkflowSpec
+    spec_hash: str
+    steps: dict[str, PlannedStep]
+    order: tuple[str, ...]
+
+    def downstream(self, step_id: str) -> set[str]:
+        """Every step that (transitively) depends on `step_id`."""
+        found: set[str] = set()
+        frontier = [step_id]
+        while frontier:
+            current = frontier.pop()
+            for other in self.steps.values():
+                if current in other.upstream and other.id not in found:
+                    found.add(other.id)
+                    frontier.append(other.id)
+        return found
+
+    def emits(self) -> set[str]:
+        events = {workflow_completed_event(self.spec.name)}
+        for step in self.steps.values():
+            events |= step.emits()
+        return events
+
+    def critical_path(self, durations: dict[str, float]) -> tuple[float, list[str]]:
+        """Longest chain of step durations through the dependency graph."""
+        finish: dict[str, tuple[float, list[str]]] = {}
+        for step_id in self.order:
+            before = max((finish[u] for u in self.steps[step_id].upstream), default=(0.0, []), key=lambda x: x[0])
+            finish[step_id] = (before[0] + durations.get(step_id, 0.0), [*before[1], step_id])
+        return max(finish.values(), default=(0.0, []), key=lambda x: x[0])
+
+
+def build_plan(spec: WorkflowSpec, spec_hash: str, agents: dict[str, Agent]) -> Plan:
+    where = f"workflow {spec.name}"
+    problems: list[str] = []
+    writer: dict[str, str] = {}
+    for step in spec.steps:
+        if step.agent is None:
+            continue
+        agent = agents.get(step.agent)
+        if agent is None:
+            problems.append(f"{where}, step {step.id}: unknown agent {step.agent!r} (known: {', '.join(agents)})")
+            continue
+        for write in agent.manifest.writes:
+            if write.table in writer:
+                problems.append(
+                    f"{where}: steps {writer[write.table]} and {step.id} both write agents table {write.table}"
+                )
+            writer.setdefault(write.table, step.id)
+        unknown = sorted(set(step.parameters) - set(agent.parameters.model_fields))
+        if unknown:
+            problems.append(f"{where}, step {step.id}: agent {agent.name} has no parameters {unknown}")
+    if problems:
+        raise SpecError("\n".join(problems))
+    dbt_steps = [s.id for s in spec.steps if s.dbt is not None]
+    planned: dict[str, PlannedStep] = {}
+    for step in spec.steps:
+        agent = agents.get(step.agent) if step.agent else None
+        upstream = list(step.after)
+        if agent is not None:
+            for read in agent.manifest.reads:
+                source = writer.get(read.name)
+                if source and source != step.id:
+                    upstream.append(source)
+                elif read.name not in writer and not _is_agent_table(read.name, agents):
+                    upstream += dbt_steps  # reads a dbt model: after every dbt step of the workflow
+        planned[step.id] = PlannedStep(
+            step,
+            agent,
+            tuple(dict.fromkeys(u for u in upstream if u != step.id)),
+            tuple(w.table for w in agent.manifest.writes) if agent else (),
+        )
+    try:
+        order = tuple(TopologicalSorter({s: set(p.upstream) for s, p in planned.items()}).static_order())
+    except CycleError as exc:
+        raise SpecError(f"{where}: steps form a cycle: {' -> '.join(exc.args[1])}") from exc
+    return Plan(spec, spec_hash, planned, order)
+
+
+def _is_agent_table(name: str, agents: dict[str, Agent]) -> bool:
+    return any(w.table == name for a in agents.values() for w in a.manifest.writes)
+
+
+def event_loops(plans: dict[str, Plan]) -> list[str]:
+    """Event triggers that can start their own workflow again, directly or through others."""
+    triggers: dict[str, str] = {
+        name: plan.spec.trigger.event for name, plan in plans.items() if plan.spec.trigger.event is not None
+    }
+    graph = {
+        name: {other for other, event in triggers.items() if event in plan.emits()} for name, plan in plans.items()
+    }
+    loops = []
+    for start in sorted(triggers):
+        stack = [(start, [start])]
+        while stack:
+            current, path = stack.pop()
+            for nxt in sorted(graph[current]):
+                if nxt == start:
+                    loops.append(" -> ".join([*path, start]))
+                elif nxt not in path:
+                    stack.append((nxt, [*path, nxt]))
+    return sorted(set(loops))
+
+
+def deadline_at(deadline_before: str, zone: str, after: datetime) -> datetime:
+    """The first HH:MM in `zone` after `after` (UTC-naive in, UTC-naive out)."""
+    hour, minute = (int(x) for x in deadline_before.split(":"))
+    tz = ZoneInfo(zone)
+    local = after.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+    candidate = datetime.combine(local.date(), time(hour, minute), tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tz)
+    return candidate.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def schedule_misses_deadlines(
+    plan: Plan, durations: dict[str, float], account_zones: list[str], margin: float = 1.5
+) -> list[str]:
+    """Deadlines the scheduled start plus `margin` x the historical run time would miss."""
+    schedule = plan.spec.trigger.schedule
+    if schedule is None:
+        return []
+    from cronsim import CronSim
+
+    start_local = next(iter(CronSim(schedule.cron, datetime(2026, 1, 5, tzinfo=ZoneInfo(schedule.timezone)))))
+    start = start_local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    problems = []
+    for step in plan.steps.values():
+        deadline = step.step.deadline
+        if deadline is None:
+            continue
+        zones = account_zones if deadline.timezone == "account" else [deadline.timezone]
+        for zone in zones or ["UTC"]:
+            due = deadline_at(deadline.before, zone, start)
+            needed, path = plan.critical_path({k: v for k, v in durations.items() if k in _ancestors(plan, step.id)})
+            if timedelta(seconds=needed * margin) > due - start:
+                problems.append(
+                    f"workflow {plan.spec.name}, step {step.id}: deadline {deadline.before} {zone} cannot be met: the "
+                    f"schedule starts at {start_local:%H:%M} {schedule.timezone}, "
+                    f"{(due - start).total_seconds() / 60:.0f} "
+                    f"min before it, and history says {' -> '.join(path)} takes {needed / 60:.1f} min "
+                    f"(x{margin} margin)"
+                )
+    return problems
+
+
+def _ancestors(plan: Plan, step_id: str) -> set[str]:
+    found = {step_id}
+    frontier = [step_id]
+    while frontier:
+        for up in plan.steps[frontier.pop()].upstream:
+            if up not in found:
+                found.add(up)
+                frontier.append(up)
+    return found

@@ -1,0 +1,188 @@
+"""The one generic Prefect flow that runs any workflow spec.
+
+Steps of `run_workflow`:
+1. load the spec and its hash, build the plan (dependencies derived from the agents' manifests)
+2. stop at once if the triggering event's causal chain loops back to this workflow
+3. build the run context (date window, attribution model/version, currency, time zone)
+4. run every step as one Prefect task, in dependency order, in parallel where independent,
+   each under its failure policy, deadline and approval rule
+5. record the run (spec hash, step outcomes, orchestration overhead) in the ops schema
+6. publish the summary and the report as Prefect artifacts and emit the run's events
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime, timedelta
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.engine import (
+    RunSettings,
+    StepOutcome,
+    WarehouseSession,
+    account_time_zones,
+    execute_step,
+    overhead,
+    record_run,
+    run_plan,
+    run_status,
+    step_estimates,
+    utcnow,
+)
+from flows.locking import warehouse_lock
+from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
+from flows.registry import load_plan
+from mops.errors import MopsError
+from mops.runtime.context import RunContext
+from mops.settings import get_settings
+
+
+class EventLoopStopped(MopsError):
+    """A run an event chain would start again inside its own chain."""
+
+
+@task(task_run_name="{planned.id}", cache_policy=NO_CACHE)
+def step_task(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
+    """One step: a dbt command or one agent (the runtime gates, runs, validates and writes)."""
+    outcome = execute_step(planned, context, run)
+    logger = get_run_logger()
+    log = logger.info if outcome.status == "succeeded" else logger.warning
+    log("%s %s in %.2f s %s", planned.id, outcome.status, outcome.duration_s, outcome.message)
+    return outcome
+
+
+def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
+    names = []
+    for outcome in outcomes.values():
+        planned = plan.steps[outcome.step]
+        if outcome.status != "succeeded":
+            continue
+        if planned.agent is None:
+            names.append("mops.dbt.built")
+            continue
+        names.append(agent_succeeded_event(planned.agent.name))
+        names += sorted({decision_event(d.kind) for d in outcome.decisions})
+    names.append(workflow_completed_event(plan.spec.name))
+    return list(dict.fromkeys(names))
+
+
+@flow(name="mops-workflow", flow_run_name="{workflow}-{run_date}", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def run_workflow(
+    workflow: str,
+    run_date: str | None = None,
+    mode: str = "live",
+    event_chain: str = "",
+    as_of: str | None = None,
+    run_id: str | None = None,
+    approvals: str = "wait",
+) -> dict:
+    """Run one workflow spec for one day; returns the run summary (also recorded in ops)."""
+    settings = get_settings()
+    plan, catalog = load_plan(settings, workflow)
+    chain = [c for c in event_chain.split(",") if c]
+    day = date.fromisoformat(run_date) if run_date else (utcnow() - timedelta(days=1)).date()
+    spec_context = plan.spec.context
+    context = RunContext.for_day(
+        day,
+        spec_context.window_days,
+        attribution_model=spec_context.attribution_model,
+        attribution_version=spec_context.attribution_version,
+        reporting_currency=settings.reporting_currency,
+        timezone=spec_context.timezone,
+        **({"run_id": run_id} if run_id else {}),
+    )
+    if workflow in chain:  # a served deployment triggered through a loop: stop before doing anything
+        raise EventLoopStopped(f"workflow {workflow}: event chain {' -> '.join(chain)} loops back to it; not run")
+    with warehouse_lock(settings):
+        return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of)
+
+
+def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -> dict:
+    wall = time.perf_counter()
+    workflow = plan.spec.name
+    started = datetime.fromisoformat(as_of) if as_of else utcnow()
+    offset = started - utcnow()
+    session = WarehouseSession(settings)
+    estimates, zones = {}, []
+    if any(s.step.deadline for s in plan.steps.values()):
+        warehouse = session.get()
+        estimates, zones = step_estimates(warehouse, workflow), account_time_zones(warehouse)
+    run = RunSettings(
+        settings=settings,
+        session=session,
+        catalog=catalog,
+        run_id=context.run_id,
+        workflow=workflow,
+        mode=mode,
+        approvals_mode=approvals,
+        clock=lambda: utcnow() + offset,
+        estimates=estimates,
+        account_zones=zones,
+        started_at=started,
+    )
+    try:
+        outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
+        wall_s = time.perf_counter() - wall
+        kpi = overhead(plan, outcomes, wall_s)
+        summary = {
+            "run_id": context.run_id,
+            "workflow": workflow,
+            "spec_hash": plan.spec_hash,
+            "mode": mode,
+            "run_date": day.isoformat(),
+            "status": run_status(outcomes),
+            "context": context.describe(),
+            "event_chain": chain,
+            "steps": [outcomes[s].summary() for s in plan.order if s in outcomes],
+            "events": emitted_events(outcomes, plan),
+            **kpi,
+        }
+        record = {
+            "run_id": context.run_id,
+            "workflow": workflow,
+            "spec_hash": plan.spec_hash,
+            "mode": mode,
+            "run_date": day,
+            "status": summary["status"],
+            "started_at": started,
+            "finished_at": utcnow() + offset,
+            "event_chain": json.dumps(chain),
+            "context": context.model_dump_json(),
+            "steps": json.dumps(summary["steps"], default=str),
+            **kpi,
+        }
+        record_run(session.get(), record, outcomes)
+    finally:
+        session.release()
+    _publish(summary)
+    return summary
+
+
+def _publish(summary: dict) -> None:
+    """Summary (and the report, where one was written) as Prefect artifacts; events to Prefect's bus."""
+    from prefect.artifacts import create_markdown_artifact
+    from prefect.events import emit_event
+
+    from flows.summary import markdown_summary
+
+    key = f"mops-{summary['workflow']}".replace("_", "-")
+    create_markdown_artifact(markdown_summary(summary), key=key, description=f"mops {summary['workflow']} run")
+    for step in summary["steps"]:
+        report = step["artifacts"].get("report.md")
+        if report:
+            with open(report) as handle:
+                create_markdown_artifact(handle.read(), key="mops-report", description="performance report")
+    for name in summary["events"]:
+        emit_event(
+            event=name,
+            resource={"prefect.resource.id": f"mops.workflow.{summary['workflow']}", "mops.run_id": summary["run_id"]},
+            payload={
+                "run_date": summary["run_date"],
+                "chain": ",".join([*summary["event_chain"], summary["workflow"]]),
+                "source_run_id": summary["run_id"],
+            },
+        )
