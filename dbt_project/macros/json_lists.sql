@@ -61,3 +61,22 @@
     {%- set keys = path.strip('.').split('.') if path else [] -%}
     (cast({{ json_column }} as jsonb) -> 0{% for k in keys %} -> '{{ k }}'{% endfor %}) #>> '{}'
 {%- endmacro %}
+
+{#- The `field` of every object in a JSON list, joined in list order (Google's AdTextAsset lists). -#}
+{% macro json_list_join(json_column, field, separator) -%}
+    {{ return(adapter.dispatch('json_list_join', 'mops')(json_column, field, separator)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_list_join(json_column, field, separator) -%}
+    array_to_string(
+        list_transform(from_json({{ json_column }}, '[{"{{ field }}": "VARCHAR"}]'), lambda entry: entry.{{ field }}),
+        '{{ separator }}'
+    )
+{%- endmacro %}
+
+{% macro postgres__json_list_join(json_column, field, separator) -%}
+    (
+        select string_agg(entry ->> '{{ field }}', '{{ separator }}' order by position)
+        from jsonb_array_elements(cast({{ json_column }} as jsonb)) with ordinality as items (entry, position)
+    )
+{%- endmacro %}

@@ -125,6 +125,98 @@ def write_meta_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None:
     _write_jsonl(landing / "meta_ads" / "ad_accounts" / "ad_accounts.jsonl", accounts)
 
 
+def write_google_ads_ads(sim: SimulatedWorld, landing: Path) -> None:
+    """GAQL `FROM ad_group_ad` rows as the Python client's proto JSON (snake_case, int64 as strings)."""
+    rows = sim.ad_days[sim.ad_days.platform == "google_ads"].copy()
+    rows["month"] = _month_key(rows.date_day)
+    google_ads = sim.ads[sim.ads.platform == "google_ads"]
+    copy = {
+        ad.ad_id: {
+            "headlines": [{"text": text} for text in ad.headlines],
+            "descriptions": [{"text": text} for text in ad.descriptions],
+        }
+        for ad in google_ads.itertuples()
+    }
+    micros = (np.round(rows.spend_account.to_numpy() * 100) * 10_000).astype("int64")
+    for (account_id, month), part in rows.groupby(["account_id", "month"]):
+        records = []
+        for row, cost in zip(part.itertuples(), micros[rows.index.get_indexer(part.index)], strict=True):
+            records.append(
+                {
+                    "customer": {"id": account_id, "currency_code": row.currency},
+                    "campaign": {"id": row.campaign_id, "name": row.campaign_name},
+                    "ad_group": {"id": row.ad_group_id, "name": row.ad_group_name},
+                    "ad_group_ad": {
+                        "status": "ENABLED",
+                        "ad": {
+                            "id": row.ad_id,
+                            "type": "RESPONSIVE_SEARCH_AD",
+                            "final_urls": ["https://shop.example.com/running"],
+                            "responsive_search_ad": copy[row.ad_id],
+                        },
+                    },
+                    "metrics": {
+                        "impressions": str(row.impressions),
+                        "clicks": str(row.clicks),
+                        "conversions": float(row.conversions),
+                        "cost_micros": str(cost),
+                    },
+                    "segments": {"date": row.date_day.isoformat()},
+                }
+            )
+        _write_jsonl(landing / "google_ads" / "ad_group_ad_stats" / f"{account_id}_{month}.jsonl", records)
+
+
+def write_meta_ads_ads(sim: SimulatedWorld, landing: Path) -> None:
+    """Ad-level insights (level=ad) and the ads with their creative's title and body."""
+    rows = sim.ad_days[sim.ad_days.platform == "meta_ads"].copy()
+    rows["month"] = _month_key(rows.date_day)
+    purchase = "offsite_conversion.fb_pixel_purchase"
+    for (account_id, month), part in rows.groupby(["account_id", "month"]):
+        records = []
+        for row in part.itertuples():
+            day = row.date_day.isoformat()
+            actions = [{"action_type": "link_click", "value": str(row.clicks)}] if row.clicks else []
+            if row.conversions:
+                actions.append({"action_type": purchase, "value": str(row.conversions)})
+            record = {
+                "date_start": day,
+                "date_stop": day,
+                "account_id": account_id,
+                "account_currency": row.currency,
+                "campaign_id": row.campaign_id,
+                "campaign_name": row.campaign_name,
+                "adset_id": row.ad_group_id,
+                "adset_name": row.ad_group_name,
+                "ad_id": row.ad_id,
+                "ad_name": row.ad_name,
+                "spend": _fmt(row.spend_account),
+                "impressions": str(row.impressions),
+                "clicks": str(int(round(row.clicks * 1.6))),
+                "inline_link_clicks": str(row.clicks),
+            }
+            if actions:
+                record["actions"] = actions
+            records.append(record)
+        _write_jsonl(landing / "meta_ads" / "ad_insights" / f"act_{account_id}_{month}.jsonl", records)
+    ads = sim.ads[sim.ads.platform == "meta_ads"]
+    _write_jsonl(
+        landing / "meta_ads" / "ads" / "ads.jsonl",
+        [
+            {
+                "id": ad.ad_id,
+                "name": ad.ad_name,
+                "account_id": ad.account_id,
+                "campaign_id": ad.campaign_id,
+                "adset_id": ad.ad_group_id,
+                "status": "ACTIVE",
+                "creative": {"id": str(int(ad.ad_id) + 500_000_000), "title": ad.headline, "body": ad.body},
+            }
+            for ad in ads.itertuples()
+        ],
+    )
+
+
 def write_linkedin_ads(sim: SimulatedWorld, landing: Path, switch: date) -> None:
     days = sim.campaign_days[sim.campaign_days.platform == "linkedin_ads"].copy()
     days["month"] = _month_key(days.date_day)
@@ -512,6 +604,7 @@ def write_truth(sim: SimulatedWorld, landing: Path, switches: dict[str, date], b
     conv = sim.conversions.copy()
     conv["converted_at"] = conv.converted_at.astype(str)
     conv.to_csv(folder / "conversions.csv", index=False)
+    sim.ads.drop(columns=["headlines", "descriptions"]).to_csv(folder / "ads.csv", index=False)
     return folder / "truth.json"
 
 
@@ -520,6 +613,8 @@ def write_all(sim: SimulatedWorld, landing: Path) -> Path:
     switches = drift_dates(sim)
     write_google_ads(sim, landing, switches["google_ads"])
     write_meta_ads(sim, landing, switches["meta_ads"])
+    write_google_ads_ads(sim, landing)
+    write_meta_ads_ads(sim, landing)
     write_linkedin_ads(sim, landing, switches["linkedin_ads"])
     write_tiktok_ads(sim, landing)
     write_microsoft_ads(sim, landing)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mops.demo import world
+from mops.demo import creatives, world
 from mops.demo.world import DemoConfig
 
 FIRST_NAMES = ("ana", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jon", "kai", "lena")
@@ -33,6 +33,8 @@ class SimulatedWorld:
     contacts: pd.DataFrame
     deals: pd.DataFrame
     truth: dict
+    ads: pd.DataFrame  # creative platforms' ads: copy, features, true multipliers
+    ad_days: pd.DataFrame  # one row per ad and day; sums to campaign_days of those platforms
 
 
 class FxTable:
@@ -82,7 +84,11 @@ def simulate(config: DemoConfig, fx: FxTable) -> SimulatedWorld:
     campaign_days = _platform_claims(campaign_days, sessions, conversions, campaigns)
     contacts, deals = _crm(rng, sessions, conversions)
     truth = _truth(config, start, end, campaign_days, conversions)
-    return SimulatedWorld(config, start, end, campaigns, campaign_days, sessions, conversions, contacts, deals, truth)
+    ads, ad_days = creatives.simulate_creatives(config.seed, campaigns, campaign_days)
+    truth["copy_effects"] = creatives.truth(ads)
+    return SimulatedWorld(
+        config, start, end, campaigns, campaign_days, sessions, conversions, contacts, deals, truth, ads, ad_days
+    )
 
 
 def _campaigns(config: DemoConfig, rng: np.random.Generator) -> pd.DataFrame:

@@ -118,3 +118,40 @@ class DemoConfig:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class CopyFeature:
+    """A property of ad copy with a known causal effect.
+
+    ctr_odds_multiplier multiplies an ad's odds of a click per impression; cvr_multiplier multiplies its
+    conversions per click (within its campaign: campaign-day totals are split across the campaign's ads).
+    """
+
+    name: str
+    ctr_odds_multiplier: float
+    cvr_multiplier: float
+    description: str
+
+
+# Body (Google: descriptions joined by a space; Meta: primary text) longer than this is long copy.
+LONG_COPY_MIN_CHARS = 140
+
+COPY_FEATURES: tuple[CopyFeature, ...] = (
+    CopyFeature("has_number", 1.20, 1.00, "a digit in the headline(s) or body (a price, a percentage, a count)"),
+    CopyFeature("has_question", 0.88, 1.00, "a question mark in the headline(s) or body"),
+    CopyFeature("has_call_to_action", 1.10, 1.12, "an imperative call to action (shop now, order online, get yours)"),
+    CopyFeature("has_urgency", 1.06, 1.15, "urgency words (today, limited time, last chance, hurry)"),
+    CopyFeature("is_long_copy", 0.93, 1.10, f"body text longer than {LONG_COPY_MIN_CHARS} characters"),
+)
+# Platforms whose exports carry ad-level creative data (Google responsive search ads, Meta ads).
+CREATIVE_PLATFORMS = ("google_ads", "meta_ads")
+# Ad groups (Meta: ad sets) per campaign and ads per ad group.
+AD_GROUPS_PER_CAMPAIGN = 2
+ADS_PER_AD_GROUP = 4
+# Chance an ad's copy has each feature (independently), so the design is balanced and uncorrelated.
+COPY_FEATURE_PROBABILITY = 0.5
+# Standard deviation of each ad's unexplained log-multiplier on click odds and on conversion rate.
+AD_QUALITY_SIGMA = 0.05
+# Standard deviation of the log of each ad's rotation weight (its share of the campaign's impressions).
+AD_ROTATION_SIGMA = 0.3
