@@ -29,6 +29,7 @@ MARTS = (
     "fct_conversion_paths_v1",
     "dim_customers_v1",
     "fct_budget_plan_daily_v1",
+    "fct_ad_creative_daily_v1",
 )
 
 
@@ -613,3 +614,7 @@ def main() -> None:  # pragma: no cover
     except MopsError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":  # python -m mops.cli
+    main()

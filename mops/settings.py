@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Conversion lookback for path building, in days.
     attribution_lookback_days: int = Field(default=30, ge=1, le=365)
+    # OpenAI-compatible chat-completions endpoint for optional agent notes (e.g. https://api.openai.com/v1).
+    llm_base_url: str | None = None
+    # Model name sent to that endpoint.
+    llm_model: str | None = None
+    # Bearer token for the endpoint (MOPS_LLM_API_KEY); never logged.
+    llm_api_key: SecretStr | None = None
     # Folder of workflow specs (*.yml) the engine runs and serves.
     workflows_dir: Path = Path("flows/workflows")
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).

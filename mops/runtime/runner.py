@@ -280,6 +280,7 @@ class Runner:
             except (GateFailed, ContextMismatch, PermissionDenied) as exc:
                 run.status = "gate_failed"
                 raise exc
+            parameters = self._with_providers(agent, parameters)
             compute = time.perf_counter()
             result = agent.run(inputs, context, parameters)
             run.compute_s = time.perf_counter() - compute
@@ -301,6 +302,18 @@ class Runner:
         finally:
             run.duration_s = time.perf_counter() - clock
             self._log(run)
+
+    def _with_providers(self, agent: Agent, parameters: BaseModel | None) -> BaseModel:
+        """Hand I/O capabilities the agent may use (an LLM notes provider) in through its parameters."""
+        parameters = parameters or agent.parameters()
+        if "notes_provider" not in type(parameters).model_fields or getattr(parameters, "notes_provider", None):
+            return parameters
+        from mops.llm import notes_provider
+
+        s = self.settings
+        key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
+        provider = notes_provider(s.llm_base_url, s.llm_model, key)
+        return parameters.model_copy(update={"notes_provider": provider}) if provider else parameters
 
     def _save_artifacts(self, agent: Agent, context: RunContext, result: AgentResult) -> dict[str, Path]:
         saved = {}
