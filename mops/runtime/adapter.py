@@ -311,7 +311,9 @@ class PostgresWarehouse(Warehouse):
         buffer = io.StringIO()
         frame[list(types)].to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, na_rep="")
         buffer.seek(0)
-        cursor.copy_expert("copy _mops_rows from stdin with (format csv, null '')", buffer)
+        # quoted empty fields (how pandas writes a missing timestamp) are NULL too
+        force_null = ", ".join(_ident(c) for c in types)
+        cursor.copy_expert(f"copy _mops_rows from stdin with (format csv, null '', force_null ({force_null}))", buffer)
         target = ", ".join(_ident(c) for c in types)
         select = ", ".join(self._cast(c, t) for c, t in types.items())
         cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_rows")

@@ -15,6 +15,7 @@ from tests.conftest import DEMO_END_DATE
 from tests.flows.conftest import write_spec
 
 DAY = date.fromisoformat(DEMO_END_DATE)
+MORNING_AFTER = "2026-07-01T06:00:00"  # the live run for DAY, well before its 23:59 deadline
 
 BUDGET = """
 steps:
@@ -99,7 +100,7 @@ def test_an_approval_granted_applies_the_decision(engine):
     settings, specs = engine
     budget_spec(specs, timeout=1.0)
     reviewer = _decide_when_requested(settings, approve=True)
-    summary = run_once(settings, "budget", DAY)
+    summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
     reviewer.join()
     statuses = {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}
     assert statuses == {"google_ads": "approved", "meta_ads": "auto_applied"}  # 30% needs approval, 5% does not
@@ -112,7 +113,7 @@ def test_an_approval_rejected_is_not_applied(engine):
     settings, specs = engine
     budget_spec(specs, timeout=1.0)
     reviewer = _decide_when_requested(settings, approve=False)
-    summary = run_once(settings, "budget", DAY)
+    summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
     reviewer.join()
     assert {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}["google_ads"] == "rejected"
 
@@ -120,7 +121,7 @@ def test_an_approval_rejected_is_not_applied(engine):
 def test_an_approval_nobody_gives_expires(engine):
     settings, specs = engine
     budget_spec(specs, timeout=0.01)  # 0.6 s
-    summary = run_once(settings, "budget", DAY)
+    summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
     assert {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}["google_ads"] == "expired"
     assert applied(settings).status.tolist() == ["expired", "auto_applied"]
 
