@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from flows.engine import utcnow
 from flows.events import Event, last_event_start, record_event, stop_reason
 from flows.locking import warehouse_lock
 from flows.registry import load_plans
@@ -40,25 +41,27 @@ def run_with_events(
 ) -> list[dict]:
     """Run a workflow, then every workflow its events trigger (guarded), depth first."""
     summary = run_once(settings, workflow, run_date, chain=chain, **options)
-    if on_summary:
-        on_summary(summary)
-    summaries = [summary]
     plans = load_plans(settings)
     listeners = {name: plan.spec for name, plan in plans.items() if plan.spec.trigger.event}
+    started: list[tuple[str, tuple[str, ...]]] = []
     for name in summary["events"]:
         event = Event(name, workflow, summary["run_id"], summary["run_date"], (*chain, workflow))
         for target, spec in listeners.items():
             if spec.trigger.event != name:
                 continue
-            from flows.engine import utcnow
-
             with warehouse_lock(settings), open_warehouse(settings) as warehouse:
                 reason = stop_reason(event, spec, last_event_start(warehouse, target), utcnow())
                 record_event(warehouse, event, target, "stopped" if reason else "triggered", reason or "", utcnow())
             if reason:
                 summary.setdefault("stopped_events", []).append(f"{name} -> {target}: {reason}")
-                continue
-            summaries += run_with_events(settings, target, run_date, on_summary, event.chain)
+            else:
+                summary.setdefault("started_events", []).append(f"{name} -> {target}")
+                started.append((target, event.chain))
+    if on_summary:
+        on_summary(summary)
+    summaries = [summary]
+    for target, event_chain in started:
+        summaries += run_with_events(settings, target, run_date, on_summary, event_chain, **options)
     return summaries
 
 

@@ -502,7 +502,12 @@ def _print_summary(summary: dict) -> None:
         table.add_column(column)
     for step in summary["steps"]:
         style = status_style.get(step["status"], "")
-        approvals = ", ".join(f"{a['subject']}: {a['status']}" for a in step["approvals"])
+        counts: dict[str, int] = {}
+        for a in step["approvals"]:
+            counts[a["status"]] = counts.get(a["status"], 0) + 1
+        approvals = ", ".join(f"{n} {status}" for status, n in counts.items())
+        if counts.get("pending"):
+            approvals += f" (mops approve {summary['run_id']})"
         note = "; ".join(x for x in (step["message"], "; ".join(step["warnings"]), approvals) if x)
         table.add_row(
             step["step"],
@@ -520,6 +525,8 @@ def _print_summary(summary: dict) -> None:
     for step in summary["steps"]:
         for name, path in step["artifacts"].items():
             console.print(f"  {step['step']}: {name} -> {path}")
+    for started in summary.get("started_events", []):
+        console.print(f"  [cyan]event[/] {started}")
     for stopped in summary.get("stopped_events", []):
         console.print(f"  [yellow]event stopped[/] {stopped}")
 
@@ -571,13 +578,13 @@ def approve(
     settings = get_settings()
     store = ApprovalStore(settings.var_path / "approvals")
     changed = store.decide(run_id, not reject, subject, by)
-    for item in changed:
-        console.print(f"{item['status']}: {item['subject']} {item['action']} {item['value']:+.1%} ({item['reason']})")
     record = store.read(run_id)
-    if record.get("mode") == "defer":
+    if record.get("mode") == "defer":  # the run is over: record what is applied now
         from flows.approvals import record_deferred
 
         record_deferred(settings, record, changed)
+    for item in changed:
+        console.print(f"{item['status']}: {item['subject']} {item['action']} {item['value']:+.1%} ({item['reason']})")
 
 
 @app.command("approvals")
@@ -609,6 +616,11 @@ def serve(
 
 def main() -> None:  # pragma: no cover
     """Entry point: a MopsError is a message for the user, not a traceback."""
+    import os
+
+    # the run summary is the output; Prefect's own chatter (and its usage telemetry) only on request
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     try:
         app()
     except MopsError as exc:
