@@ -241,7 +241,31 @@ def _ingest_file(
         return FileResult(rel, "unchanged", table.qualified_name, message="already loaded")
     if same:
         return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
+    staged = stage_file(con, table, path, rel)
+    replaced = con.execute(f"select count(*) from {FILES_TABLE} where file_path = ?", [rel]).fetchone()[0]
+    _write(con, table, staged.version, rel, sha, staged.rows, staged.flat)
+    return FileResult(rel, "replaced" if replaced else "loaded", table.qualified_name, staged.version, staged.rows)
 
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file read, cast and checked into the temp table _mops_typed of the staging connection."""
+
+    version: str
+    rows: int
+    flat: dict[str, tuple[str, str]]
+
+    @property
+    def fingerprint(self) -> str:
+        return _fingerprint(self.flat)
+
+    @property
+    def columns_json(self) -> str:
+        return json.dumps(sorted(self.flat))
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, table: LandingTable, path: Path, rel: str) -> StagedFile:
+    """Read, match, cast and check one file in DuckDB; the typed rows are left in temp table _mops_typed."""
     kind = SUPPORTED_SUFFIXES[path.suffix.lower()]
     readable = _strip_report_frame(path) if kind == "csv" else path
     try:
@@ -301,9 +325,7 @@ def _ingest_file(
                 f"duplicate key {dict(zip(table.key, dup[:-1], strict=True))} "
                 f"({dup[-1]} rows); the grain is {table.grain}",
             )
-    replaced = con.execute(f"select count(*) from {FILES_TABLE} where file_path = ?", [rel]).fetchone()[0]
-    _write(con, table, version, rel, sha, row_count, flat)
-    return FileResult(rel, "replaced" if replaced else "loaded", table.qualified_name, version, row_count)
+    return StagedFile(version, row_count, flat)
 
 
 def _write(con, table: LandingTable, version: str, rel: str, sha: str, rows: int, flat) -> None:

@@ -41,7 +41,7 @@ google_mapped as (
         account_currency as spend_currency,
         impressions,
         clicks,
-        cast(conversions as double) as conversions,
+        cast(conversions as double precision) as conversions,
         source_file
     from google
 
@@ -64,7 +64,7 @@ meta_mapped as (
         meta_insights.account_currency as spend_currency,
         meta_insights.impressions,
         meta_insights.inline_link_clicks as clicks,
-        cast(meta_insights.conversions as double) as conversions,
+        cast(meta_insights.conversions as double precision) as conversions,
         meta_insights.source_file
     from meta_insights
     left join meta_ads on meta_insights.ad_id = meta_ads.ad_id

@@ -66,7 +66,7 @@ google_mapped as (
         account_currency as spend_currency,
         impressions,
         clicks,
-        cast({{ canonical_field('google_ads.campaign_stats', 'conversions') }} as double) as conversions,
+        cast({{ canonical_field('google_ads.campaign_stats', 'conversions') }} as double precision) as conversions,
         cast({{ canonical_field('google_ads.campaign_stats', 'conversion_value') }} as numeric(20, 6))
             as conversion_value,
         account_currency as conversion_value_currency,
@@ -88,7 +88,7 @@ meta_mapped as (
         account_currency as spend_currency,
         impressions,
         cast({{ canonical_field('meta_ads.insights', 'clicks') }} as bigint) as clicks,
-        cast(conversions as double) as conversions,
+        cast(conversions as double precision) as conversions,
         cast(conversion_value as numeric(20, 6)) as conversion_value,
         account_currency as conversion_value_currency,
         source_file
@@ -111,8 +111,8 @@ linkedin_mapped as (
         ) }} as spend_currency,
         linkedin.impressions,
         linkedin.clicks,
-        cast(linkedin.external_website_conversions as double) as conversions,
-        coalesce(linkedin.conversion_value_in_local_currency, 0) as conversion_value,
+        cast(linkedin.external_website_conversions as double precision) as conversions,
+        cast(coalesce(linkedin.conversion_value_in_local_currency, 0) as numeric(20, 6)) as conversion_value,
         linkedin_accounts.account_currency as conversion_value_currency,
         linkedin.source_file
     from linkedin
@@ -134,8 +134,8 @@ tiktok_mapped as (
         coalesce(tiktok.account_currency, tiktok_advertisers.account_currency) as spend_currency,
         tiktok.impressions,
         tiktok.clicks,
-        cast(tiktok.conversions as double) as conversions,
-        coalesce(tiktok.purchase_value, 0) as conversion_value,
+        cast(tiktok.conversions as double precision) as conversions,
+        cast(coalesce(tiktok.purchase_value, 0) as numeric(20, 6)) as conversion_value,
         coalesce(tiktok.account_currency, tiktok_advertisers.account_currency) as conversion_value_currency,
         tiktok.source_file
     from tiktok
@@ -156,7 +156,7 @@ microsoft_mapped as (
         account_currency as spend_currency,
         impressions,
         clicks,
-        cast(conversions as double) as conversions,
+        cast(conversions as double precision) as conversions,
         revenue as conversion_value,
         account_currency as conversion_value_currency,
         source_file

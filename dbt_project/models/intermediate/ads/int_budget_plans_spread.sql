@@ -25,8 +25,8 @@ spread as (
         plans.budget_currency,
         plans.source_file,
         cast(days.date_day as date) as date_day,
-        plans.budget_amount
-        / cast(({{ dbt.datediff('plans.start_date', 'plans.end_date', 'day') }}) + 1 as numeric(20, 6))
+        cast(plans.budget_amount as double precision)
+        / (({{ dbt.datediff('plans.start_date', 'plans.end_date', 'day') }}) + 1)
             as daily_budget
     from plans
     inner join days

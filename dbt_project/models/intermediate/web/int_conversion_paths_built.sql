@@ -92,11 +92,7 @@ touches_aged as (
     select
         touches_timed.*,
         cast(
-            round(
-                {{ dbt.datediff('touches_timed.session_started_at', 'touches_timed.journey_ended_at', 'second') }}
-                / 3600.0,
-                3
-            ) as varchar
+            {{ hours_between('touches_timed.session_started_at', 'touches_timed.journey_ended_at', 3) }} as varchar
         ) as touch_hours_before_end
     from touches_timed
 

@@ -32,7 +32,7 @@ final as (
         cast(spend_in_reporting_currency as numeric(20, 6)) as spend_in_reporting_currency,
         cast(impressions as bigint) as impressions,
         cast(clicks as bigint) as clicks,
-        cast(conversions as double) as conversions
+        cast(conversions as double precision) as conversions
     from creatives
 
 )

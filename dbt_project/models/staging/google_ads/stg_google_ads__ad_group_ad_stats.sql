@@ -25,7 +25,7 @@ renamed as (
         {{ json_list_join('"ad_group_ad.ad.responsive_search_ad.headlines"', 'text', ' | ') }} as headlines,
         {{ json_list_join('"ad_group_ad.ad.responsive_search_ad.descriptions"', 'text', ' ') }} as descriptions,
         "metrics.cost_micros" as cost_micros,
-        cast("metrics.cost_micros" as numeric(20, 6)) / 1000000 as spend,
+        cast("metrics.cost_micros" as double precision) / 1000000 as spend,
         "metrics.impressions" as impressions,
         "metrics.clicks" as clicks,
         "metrics.conversions" as conversions,

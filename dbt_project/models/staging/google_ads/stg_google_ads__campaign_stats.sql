@@ -18,7 +18,7 @@ renamed as (
         "campaign.name" as campaign_name,
         "campaign.status" as campaign_status,
         "metrics.cost_micros" as cost_micros,
-        cast("metrics.cost_micros" as numeric(20, 6)) / 1000000 as spend,
+        cast("metrics.cost_micros" as double precision) / 1000000 as spend,
         "metrics.impressions" as impressions,
         "metrics.clicks" as clicks,
         "metrics.conversions" as conversions,

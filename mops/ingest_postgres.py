@@ -1,0 +1,161 @@
+"""Ingest into the PostgreSQL warehouse: DuckDB still reads, casts and checks, PostgreSQL stores.
+
+Each file is staged in an in-memory DuckDB connection by the same code as the embedded path
+(`stage_file`), so a file is refused for exactly the same reasons on both warehouses. The typed rows
+then travel by COPY into raw.<source>__<table>, together with the file's raw._mops_files row, in one
+PostgreSQL transaction: loading the same content twice adds nothing, a re-export replaces its rows.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from mops.errors import RefusedFile
+from mops.ingest import (
+    FILES_TABLE,
+    META_COLUMNS,
+    RAW_SCHEMA,
+    FileResult,
+    StagedFile,
+    _sha256,
+    landing_files,
+    q,
+    resolve_table,
+    stage_file,
+)
+from mops.landing import SQL_TYPES, LandingTable, Registry
+from mops.runtime.adapter import WarehouseError
+
+FILES_DDL = f"""create table if not exists {FILES_TABLE} (
+    file_path varchar primary key, source varchar, table_name varchar, format_version varchar,
+    sha256 varchar, row_count bigint, schema_fingerprint varchar, columns varchar,
+    loaded_at timestamp)"""
+
+
+def connect_postgres(url: str):
+    import psycopg2
+
+    try:
+        return psycopg2.connect(url)
+    except psycopg2.OperationalError as exc:
+        raise WarehouseError(f"cannot connect to the PostgreSQL warehouse {url}: {exc}") from exc
+
+
+def ensure_raw_table(cursor, table: LandingTable) -> None:
+    """Create the raw table, or add the fields the registry learned since it was created."""
+    columns = {f.name: SQL_TYPES[f.type] for f in table.fields} | META_COLUMNS
+    ddl = ", ".join(f"{q(name)} {sql_type}" for name, sql_type in columns.items())
+    cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+    cursor.execute(f"create table if not exists {RAW_SCHEMA}.{q(table.raw_table)} ({ddl})")
+    cursor.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        [RAW_SCHEMA, table.raw_table],
+    )
+    existing = {row[0] for row in cursor.fetchall()}
+    for name, sql_type in columns.items():
+        if name not in existing:
+            cursor.execute(f"alter table {RAW_SCHEMA}.{q(table.raw_table)} add column {q(name)} {sql_type}")
+
+
+def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTable, rel: str, version: str, loaded_at):
+    """COPY the staged rows (plus provenance) into the raw table through a CSV file DuckDB writes."""
+    columns = [f.name for f in table.fields]
+    select = ", ".join(q(c) for c in columns)
+    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
+        # DuckDB writes NULL as an unquoted empty field and '' as "", which is how PostgreSQL's CSV reads them
+        stage.execute(
+            f"copy (select {select}, ? as _mops_file, ? as _mops_format_version, _mops_row, "
+            f"cast(? as timestamp) as _mops_loaded_at from _mops_typed order by _mops_row) "
+            f"to '{handle.name}' (format csv, header false)",
+            [rel, version, loaded_at],
+        )
+        target = ", ".join(q(c) for c in [*columns, *META_COLUMNS])
+        with open(handle.name, encoding="utf-8") as data:
+            cursor.copy_expert(f"copy {RAW_SCHEMA}.{q(table.raw_table)} ({target}) from stdin with (format csv)", data)
+
+
+def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> None:
+    """Replace the file's rows and its log entry in one PostgreSQL transaction: all of it or nothing."""
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with pg.cursor() as cursor:
+            ensure_raw_table(cursor, table)
+            cursor.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = %s", [rel])
+            _copy_typed_rows(stage, cursor, table, rel, staged.version, loaded_at)
+            cursor.execute(f"delete from {FILES_TABLE} where file_path = %s", [rel])
+            cursor.execute(
+                f"insert into {FILES_TABLE} values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    rel,
+                    table.source,
+                    table.name,
+                    staged.version,
+                    sha,
+                    staged.rows,
+                    staged.fingerprint,
+                    staged.columns_json,
+                    loaded_at,
+                ],
+            )
+        pg.commit()
+    except BaseException:
+        pg.rollback()
+        raise
+
+
+def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, rel: str) -> FileResult:
+    table = resolve_table(registry, landing_dir, path)
+    sha = _sha256(path)
+    with pg.cursor() as cursor:
+        cursor.execute(f"select file_path from {FILES_TABLE} where sha256 = %s", [sha])
+        same = cursor.fetchall()
+        cursor.execute(f"select count(*) from {FILES_TABLE} where file_path = %s", [rel])
+        replaced = cursor.fetchone()[0]
+    pg.rollback()  # lookups leave no transaction open
+    if any(row[0] == rel for row in same):
+        return FileResult(rel, "unchanged", table.qualified_name, message="already loaded")
+    if same:
+        return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
+    staged = stage_file(stage, table, path, rel)
+    _write(pg, stage, table, staged, rel, sha)
+    return FileResult(rel, "replaced" if replaced else "loaded", table.qualified_name, staged.version, staged.rows)
+
+
+def ingest_postgres(
+    url: str,
+    registry: Registry,
+    landing_dir: Path,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Ingest every landing file into PostgreSQL; each file is its own transaction, refusals do not stop the rest."""
+    if not landing_dir.is_dir():
+        raise FileNotFoundError(f"landing folder {landing_dir} does not exist")
+    pg = connect_postgres(url)
+    stage = duckdb.connect(":memory:")
+    try:
+        stage.execute("set TimeZone = 'UTC'")
+        with pg.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+            cursor.execute(FILES_DDL)
+            for table in registry.tables():
+                ensure_raw_table(cursor, table)  # dbt sources exist even before a platform's first file
+        pg.commit()
+        results = []
+        for path in landing_files(landing_dir):
+            rel = str(path.relative_to(landing_dir))
+            try:
+                result = _ingest_file(pg, stage, registry, landing_dir, path, rel)
+            except RefusedFile as refused:
+                result = FileResult(rel, "refused", message=refused.reason)
+            results.append(result)
+            if on_file:
+                on_file(result)
+        return results
+    finally:
+        stage.close()
+        pg.close()
