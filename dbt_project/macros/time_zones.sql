@@ -20,16 +20,28 @@
     (to_timestamp({{ micros_expr }} / 1000000.0) at time zone 'UTC')
 {%- endmacro %}
 
-{#- Hours from one timestamp to a later one, rounded to `digits` decimals (a double on every adapter). -#}
-{% macro hours_between(start_expr, end_expr, digits) -%}
-    {{ return(adapter.dispatch('hours_between', 'mops')(start_expr, end_expr, digits)) }}
+{#-
+  Hours from one timestamp to a later one, rounded half up to `digits` decimals, as the text of a
+  double ('2.0', '0.303'). The rounding is done on whole seconds so both adapters round exact halves
+  alike (a double's own round sees 0.3025 as 0.30249999...).
+-#}
+{% macro hours_between_as_text(start_expr, end_expr, digits) -%}
+    {%- set scale = 10 ** digits -%}
+    {{ double_as_text(
+        'cast(floor(((' ~ dbt.datediff(start_expr, end_expr, 'second') ~ ') * ' ~ scale ~ ' + 1800) / 3600.0)'
+        ~ ' as double precision) / ' ~ scale
+    ) }}
 {%- endmacro %}
 
-{% macro duckdb__hours_between(start_expr, end_expr, digits) -%}
-    round({{ dbt.datediff(start_expr, end_expr, 'second') }} / 3600.0, {{ digits }})
+{#- A double's shortest text, with '.0' on whole numbers as DuckDB writes it. -#}
+{% macro double_as_text(expr) -%}
+    {{ return(adapter.dispatch('double_as_text', 'mops')(expr)) }}
 {%- endmacro %}
 
-{% macro postgres__hours_between(start_expr, end_expr, digits) -%}
-    {#- PostgreSQL rounds to decimals only on numeric; back to a double so the text form matches -#}
-    cast(round(cast({{ dbt.datediff(start_expr, end_expr, 'second') }} as numeric) / 3600.0, {{ digits }}) as double precision)
+{% macro duckdb__double_as_text(expr) -%}
+    cast({{ expr }} as varchar)
+{%- endmacro %}
+
+{% macro postgres__double_as_text(expr) -%}
+    cast({{ expr }} as varchar) || case when {{ expr }} = trunc({{ expr }}) then '.0' else '' end
 {%- endmacro %}

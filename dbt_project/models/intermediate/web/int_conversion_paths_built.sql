@@ -91,9 +91,8 @@ touches_aged as (
 
     select
         touches_timed.*,
-        cast(
-            {{ hours_between('touches_timed.session_started_at', 'touches_timed.journey_ended_at', 3) }} as varchar
-        ) as touch_hours_before_end
+        {{ hours_between_as_text('touches_timed.session_started_at', 'touches_timed.journey_ended_at', 3) }}
+            as touch_hours_before_end
     from touches_timed
 
 ),
