@@ -77,8 +77,13 @@ def run_ingest(settings: Settings, landing: Path) -> int:
             results.append(result)
             progress.update(task, advance=1, detail=result.path)
 
-        with connect_duckdb(settings.warehouse_path) as con:
-            ingest(con, _registry(settings), landing, on_file=on_file)
+        if settings.warehouse_url:
+            from mops.ingest_postgres import ingest_postgres
+
+            ingest_postgres(settings.warehouse_url, _registry(settings), landing, on_file=on_file)
+        else:
+            with connect_duckdb(settings.warehouse_path) as con:
+                ingest(con, _registry(settings), landing, on_file=on_file)
     table = Table(title=f"ingest {landing}", show_lines=False)
     for col in ("file", "status", "table", "version", "rows"):
         table.add_column(col)

@@ -1,4 +1,7 @@
-"""Run dbt in its own process: the DuckDB file lock is released when it exits, before agents read."""
+"""Run dbt in its own process: the DuckDB file lock is released when it exits, before agents read.
+
+dbt targets the warehouse the settings point at: PostgreSQL when warehouse_url is set, else the DuckDB file.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from mops.settings import Settings
 
@@ -40,17 +44,37 @@ def dbt_executable() -> str:
     return found
 
 
+def postgres_profile_env(url: str) -> dict[str, str]:
+    """The MOPS_PG_* variables profiles.yml reads, from a postgresql://user:password@host:port/db URL."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.path.strip("/"):
+        raise ValueError(
+            f"warehouse_url must look like postgresql://user@host:5432/database, got {parsed.scheme}://..."
+        )
+    return {
+        "MOPS_PG_HOST": parsed.hostname or "127.0.0.1",
+        "MOPS_PG_PORT": str(parsed.port or 5432),
+        "MOPS_PG_USER": unquote(parsed.username or "postgres"),
+        "MOPS_PG_PASSWORD": unquote(parsed.password or ""),
+        "MOPS_PG_DATABASE": unquote(parsed.path.strip("/")),
+    }
+
+
 def dbt_env(settings: Settings) -> dict[str, str]:
+    """dbt's environment from the settings: the target follows warehouse_url, as the runtime's does."""
     env = dict(os.environ)
     env.update(
         {
             "MOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
+            "MOPS_DBT_TARGET": "postgres" if settings.warehouse_url else "duckdb",
             "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
             "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_USE_COLORS": "false",
         }
     )
+    if settings.warehouse_url:
+        env.update(postgres_profile_env(settings.warehouse_url))
     return env
 
 
