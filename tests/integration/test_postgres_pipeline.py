@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -168,7 +168,7 @@ def test_agents_on_postgres_write_what_they_write_on_duckdb(pipelines):
 
 
 def _raw_google(url: str) -> list[tuple]:
-    with psycopg2.connect(url) as con, con.cursor() as cursor:
+    with closing(psycopg2.connect(url)) as con, con, con.cursor() as cursor:
         cursor.execute('select _mops_file, "metrics.cost_micros" from raw.google_ads__campaign_stats order by 1, 2')
         return cursor.fetchall()
 
@@ -205,3 +205,31 @@ def test_postgres_ingest_is_idempotent_replaces_re_exports_and_refuses_like_duck
         assert refused.status == "refused" and refused.message == on_duckdb.message
         assert "metrics.cost_micros" in refused.message
         assert len(_raw_google(url)) == 2  # nothing of the refused file was written
+
+
+def test_a_postgres_write_that_fails_midway_leaves_the_previous_rows_whole(tmp_path: Path):
+    """Delete, COPY and the log row are one PostgreSQL transaction: a failing COPY restores the old rows."""
+    landing = tmp_path / "landing"
+    path = landing / "google_ads/campaign_stats/a.csv"
+    google_csv(path, ["2026-05-01,123,USD,America/New_York,55,Brand,1500000,100,10,1.0,20.5"])
+    with throwaway_database() as url:
+        ingest_postgres(url, REGISTRY, landing)
+        with (
+            closing(psycopg2.connect(url)) as con,
+            con,
+            con.cursor() as cursor,
+        ):  # a DBA-added rule the next export violates
+            cursor.execute('alter table raw.google_ads__campaign_stats alter column "campaign.name" set not null')
+        google_csv(
+            path,
+            [
+                "2026-05-01,123,USD,America/New_York,55,,1600000,100,10,2.0,40",
+                "2026-05-02,123,USD,America/New_York,55,Brand,100000,10,1,0,0",
+            ],
+        )
+        with pytest.raises(psycopg2.errors.NotNullViolation):
+            ingest_postgres(url, REGISTRY, landing)
+        assert _raw_google(url) == [("google_ads/campaign_stats/a.csv", 1500000)]
+        with closing(psycopg2.connect(url)) as con, con, con.cursor() as cursor:
+            cursor.execute("select row_count from raw._mops_files")
+            assert cursor.fetchall() == [(1,)]
