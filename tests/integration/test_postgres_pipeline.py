@@ -214,11 +214,8 @@ def test_a_postgres_write_that_fails_midway_leaves_the_previous_rows_whole(tmp_p
     google_csv(path, ["2026-05-01,123,USD,America/New_York,55,Brand,1500000,100,10,1.0,20.5"])
     with throwaway_database() as url:
         ingest_postgres(url, REGISTRY, landing)
-        with (
-            closing(psycopg2.connect(url)) as con,
-            con,
-            con.cursor() as cursor,
-        ):  # a DBA-added rule the next export violates
+        # a warehouse-side rule the next export violates (as a DBA-added constraint would)
+        with closing(psycopg2.connect(url)) as con, con, con.cursor() as cursor:
             cursor.execute('alter table raw.google_ads__campaign_stats alter column "campaign.name" set not null')
         google_csv(
             path,
