@@ -35,20 +35,24 @@ conversion_sequence as (
 
 touch_journey as (
 
-    -- journey number of a touch = number of the user's conversions before it, plus one
+    -- journey number of a touch = number of the user's conversions before it, plus one; a join, not a
+    -- correlated subquery, which PostgreSQL would re-run for every touch (session_key is unique)
     select
         touchpoints.session_key,
         touchpoints.user_pseudo_id,
         touchpoints.session_started_at,
         touchpoints.channel_id,
-        1 + (
-            select count(*)
-            from conversion_sequence as earlier
-            where
-                earlier.user_pseudo_id = touchpoints.user_pseudo_id
-                and earlier.converted_at < touchpoints.session_started_at
-        ) as journey_number
+        1 + count(earlier.transaction_id) as journey_number
     from touchpoints
+    left join conversion_sequence as earlier
+        on
+            touchpoints.user_pseudo_id = earlier.user_pseudo_id
+            and earlier.converted_at < touchpoints.session_started_at
+    group by
+        touchpoints.session_key,
+        touchpoints.user_pseudo_id,
+        touchpoints.session_started_at,
+        touchpoints.channel_id
 
 ),
 
