@@ -47,7 +47,7 @@ touch_journey as (
     left join conversion_sequence as earlier
         on
             touchpoints.user_pseudo_id = earlier.user_pseudo_id
-            and earlier.converted_at < touchpoints.session_started_at
+            and touchpoints.session_started_at > earlier.converted_at
     group by
         touchpoints.session_key,
         touchpoints.user_pseudo_id,
