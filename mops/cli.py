@@ -223,22 +223,25 @@ def demo(
 
 
 def _where_to_look(settings: Settings, truth: Path, seconds: float, summaries: list[dict]) -> None:
-    from mops.warehouse import connect_duckdb
+    from mops.runtime.adapter import open_warehouse
 
     table = Table(title="unified marketing data model (schema marts)")
     table.add_column("mart")
     table.add_column("rows", justify="right")
-    with connect_duckdb(settings.warehouse_path, read_only=True) as con:
+    with open_warehouse(settings, read_only=True) as warehouse:
         for mart in MARTS:
-            try:
-                rows = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
-            except Exception:  # not built (e.g. --skip-build)
-                rows = "-"
+            built = warehouse.exists("marts", mart)  # not with --skip-build
+            rows = int(warehouse.query(f"select count(*) as n from marts.{mart}").n[0]) if built else "-"
             table.add_row(mart, f"{rows:,}" if isinstance(rows, int) else rows)
     console.print(table)
+    where = (
+        f"{settings.warehouse_url.rsplit('@', 1)[-1]}  (PostgreSQL"
+        if settings.warehouse_url
+        else f"{settings.warehouse_path}  (DuckDB"
+    )
     console.print(
         f"done in {seconds:.0f}s. Where to look:\n"
-        f"  warehouse   {settings.warehouse_path}  (DuckDB; marts in schema marts, e.g. "
+        f"  warehouse   {where}; marts in schema marts, e.g. "
         "marts.fct_ad_performance_daily_v1)\n"
         f"  landing     {settings.landing_path}  (platform exports; ingest log in raw._mops_files)\n"
         f"  truth       {truth}\n"
@@ -281,14 +284,14 @@ def docs(
 def files() -> None:
     """Show the ingest log: every loaded file with its version, rows, load time and schema fingerprint."""
     from mops.ingest import FILES_TABLE
-    from mops.warehouse import connect_duckdb
+    from mops.runtime.adapter import open_warehouse
 
     settings = get_settings()
-    with connect_duckdb(settings.warehouse_path, read_only=True) as con:
-        rows = con.execute(
+    with open_warehouse(settings, read_only=True) as warehouse:
+        rows = warehouse.query(
             f"select file_path, format_version, row_count, loaded_at, schema_fingerprint from {FILES_TABLE} "
             "order by file_path"
-        ).fetchall()
+        ).itertuples(index=False)
     table = Table(title="loaded files")
     for col in ("file", "version", "rows", "loaded at (UTC)", "schema fingerprint"):
         table.add_column(col)
