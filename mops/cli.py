@@ -320,7 +320,7 @@ def inventory(
         return
     table = Table(title="agents (in dependency order)", show_lines=True)
     for column in ("agent", "owner", "reads", "writes", "decisions", "PII", "depends on", "used by"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("agent", "reads", "writes"), overflow="fold")
     for row in rows:
         reads = "\n".join(
             f"{r['name']}"
