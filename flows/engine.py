@@ -7,7 +7,6 @@ task; the benchmark submits plain function calls, so orchestration overhead can 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -415,7 +414,3 @@ def run_status(outcomes: dict[str, StepOutcome]) -> str:
     if "failed" in statuses or "halted" in statuses:
         return "failed"
     return "succeeded_with_skips"
-
-
-def chain_text(chain: list[str]) -> str:
-    return json.dumps(chain)

@@ -64,18 +64,6 @@ class Plan:
     steps: dict[str, PlannedStep]
     order: tuple[str, ...]
 
-    def downstream(self, step_id: str) -> set[str]:
-        """Every step that (transitively) depends on `step_id`."""
-        found: set[str] = set()
-        frontier = [step_id]
-        while frontier:
-            current = frontier.pop()
-            for other in self.steps.values():
-                if current in other.upstream and other.id not in found:
-                    found.add(other.id)
-                    frontier.append(other.id)
-        return found
-
     def emits(self) -> set[str]:
         events = {workflow_completed_event(self.spec.name)}
         for step in self.steps.values():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from prefect import flow, get_run_logger, task
@@ -45,10 +46,21 @@ class EventLoopStopped(MopsError):
     """A run an event chain would start again inside its own chain."""
 
 
+# Callables told about each step as it starts (outcome None) and ends, e.g. the CLI's progress lines.
+PROGRESS_LISTENERS: list[Callable[[str, str, StepOutcome | None], None]] = []
+
+
+def _tell(workflow: str, step: str, outcome: StepOutcome | None) -> None:
+    for listener in PROGRESS_LISTENERS:
+        listener(workflow, step, outcome)
+
+
 @task(task_run_name="{planned.id}", cache_policy=NO_CACHE)
 def step_task(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
     """One step: a dbt command or one agent (the runtime gates, runs, validates and writes)."""
+    _tell(run.workflow, planned.id, None)
     outcome = execute_step(planned, context, run)
+    _tell(run.workflow, planned.id, outcome)
     logger = get_run_logger()
     log = logger.info if outcome.status == "succeeded" else logger.warning
     log("%s %s in %.2f s %s", planned.id, outcome.status, outcome.duration_s, outcome.message)

@@ -216,6 +216,7 @@ def demo(
         console.print(
             f"running workflow {workflow} for {run_date} (Prefect; budget approvals deferred: `mops approvals`)"
         )
+        _show_progress()
         summaries = run_with_events(settings, workflow, run_date, _print_summary, approvals="defer")
         if any(s["status"] == "failed" for s in summaries):
             raise typer.Exit(1)
@@ -328,7 +329,7 @@ def inventory(
         return
     table = Table(title="agents (in dependency order)", show_lines=True)
     for column in ("agent", "owner", "reads", "writes", "decisions", "PII", "depends on", "used by"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("agent", "reads", "writes"), overflow="fold")
     for row in rows:
         reads = "\n".join(
             f"{r['name']}"
@@ -503,6 +504,21 @@ def workflows_validate() -> None:
         console.print(f"[green]ok[/] {name} ({when}): {' -> '.join(plan.order)}  [dim]spec {plan.spec_hash}[/]")
 
 
+def _show_progress() -> None:
+    """Print a line as each workflow step starts and ends."""
+    from flows.workflow import PROGRESS_LISTENERS
+
+    def show(workflow: str, step: str, outcome) -> None:
+        if outcome is None:
+            console.print(f"[dim]{workflow}: {step} started[/]")
+        else:
+            style = {"succeeded": "green", "skipped": "yellow"}.get(outcome.status, "bold red")
+            console.print(f"{workflow}: {step} [{style}]{outcome.status}[/] in {outcome.duration_s:.1f} s")
+
+    if not PROGRESS_LISTENERS:
+        PROGRESS_LISTENERS.append(show)
+
+
 def _print_summary(summary: dict) -> None:
     status_style = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red"}
     table = Table(title=f"{summary['workflow']} {summary['run_date']}: {summary['status']}  (run {summary['run_id']})")
@@ -557,16 +573,16 @@ def run_command(
     if (first is None) != (last is None):
         raise _fail("a backfill needs both --from and --to")
     try:
+        _show_progress()
         if first and last:
             summaries = backfill(
                 settings, workflow, date.fromisoformat(first), date.fromisoformat(last), _print_summary
             )
         else:
             day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
-            with console.status(f"running {workflow} for {day} ..."):
-                summaries = run_with_events(
-                    settings, workflow, day, _print_summary, approvals=approvals, **({"as_of": as_of} if as_of else {})
-                )
+            summaries = run_with_events(
+                settings, workflow, day, _print_summary, approvals=approvals, **({"as_of": as_of} if as_of else {})
+            )
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     if any(s["status"] == "failed" for s in summaries):

@@ -87,9 +87,6 @@ class DbtManifest:
         pii = tuple(name for name, col in node["columns"].items() if (col.get("meta") or {}).get("pii"))
         return ModelRelation(model, version, node["schema"], node["alias"], columns, pii)
 
-    def models(self) -> list[str]:
-        return sorted({n["name"] for n in self._nodes.values() if n["resource_type"] == "model"})
-
 
 @dataclass(frozen=True)
 class Window:

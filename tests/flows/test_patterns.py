@@ -49,6 +49,15 @@ def test_sequential_and_parallel_order_comes_from_reads_and_writes(engine):
     order = [s["step"] for s in summary["steps"]]
     assert order.index("attribution") < order.index("reporting")  # reporting reads attribution's output
 
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mops-pipe"])))
+        reports = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mops-report"])))
+    assert any(summary["run_id"] in a.data and "| attribution | ok |" in a.data for a in artifacts)
+    assert any("conversions:" in r.data for r in reports)
+
 
 def test_transient_failure_is_retried(engine):
     settings, specs = engine
