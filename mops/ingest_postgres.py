@@ -31,6 +31,9 @@ from mops.ingest import (
 from mops.landing import SQL_TYPES, LandingTable, Registry
 from mops.runtime.adapter import WarehouseError
 
+# JSON fields (lists of records) are stored parsed: staging reads them with jsonpath, and parsing the text
+# again for every parameter it extracts made GA4 staging three times slower
+POSTGRES_TYPES = SQL_TYPES | {"json": "jsonb"}
 FILES_DDL = f"""create table if not exists {FILES_TABLE} (
     file_path varchar primary key, source varchar, table_name varchar, format_version varchar,
     sha256 varchar, row_count bigint, schema_fingerprint varchar, columns varchar,
@@ -48,7 +51,7 @@ def connect_postgres(url: str):
 
 def ensure_raw_table(cursor, table: LandingTable) -> None:
     """Create the raw table, or add the fields the registry learned since it was created."""
-    columns = {f.name: SQL_TYPES[f.type] for f in table.fields} | META_COLUMNS
+    columns = {f.name: POSTGRES_TYPES[f.type] for f in table.fields} | META_COLUMNS
     ddl = ", ".join(f"{q(name)} {sql_type}" for name, sql_type in columns.items())
     cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
     cursor.execute(f"create table if not exists {RAW_SCHEMA}.{q(table.raw_table)} ({ddl})")
