@@ -75,3 +75,27 @@ def test_a_failing_write_rolls_back_every_table_on_postgres(warehouse):
         runner.run(probe_agent([1e30], a_values=[7.0, 8.0, 9.0, 10.0]), CONTEXT)
     assert warehouse.query("select n from agents.probe_a_v1 order by n").n.tolist() == [1, 2, 3]
     assert warehouse.query("select n from agents.probe_b_v1 order by n").n.tolist() == [10, 20]
+
+
+def test_workflow_runs_take_turns_on_a_postgres_warehouse_across_connections(postgres_url, tmp_path):
+    import threading
+
+    from flows.locking import WorkflowBusy, warehouse_lock
+
+    settings = make_settings(tmp_path, warehouse_url=postgres_url)
+    refused: list[str] = []
+    with warehouse_lock(settings):
+
+        def second_run():  # another process or machine would hold its own connection, as this does
+            try:
+                with warehouse_lock(settings, wait_seconds=0.3):
+                    pass
+            except WorkflowBusy as exc:
+                refused.append(str(exc))
+
+        thread = threading.Thread(target=second_run)
+        thread.start()
+        thread.join()
+    assert refused and "advisory lock" in refused[0]
+    with warehouse_lock(settings, wait_seconds=0.3):  # released: the next run gets it at once
+        pass
