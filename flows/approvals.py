@@ -129,25 +129,8 @@ class ApprovalStore:
 
 def record_deferred(settings, record: dict, changed: list[dict]) -> None:
     """A deferred request decided after its run: record what is applied now (the run is over)."""
-    import pandas as pd
-
-    from flows.engine import APPLIED_TYPES
+    from flows.engine import record_applied
     from mops.runtime.adapter import open_warehouse
 
-    rows = pd.DataFrame(
-        [
-            {
-                "run_id": record["run_id"],
-                "workflow": record["workflow"],
-                "step": record["step"],
-                "subject": item["subject"],
-                "value": item["value"],
-                "status": item["status"],
-                "decided_by": item["decided_by"],
-                "recorded_at": _now(),
-            }
-            for item in changed
-        ]
-    )
     with open_warehouse(settings) as warehouse:
-        warehouse.append_rows("ops", "applied_decisions", rows, APPLIED_TYPES)
+        record_applied(warehouse, record["run_id"], record["workflow"], [(record["step"], item) for item in changed])

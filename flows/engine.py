@@ -262,7 +262,7 @@ def run_plan(
             stale = sorted(
                 {
                     table
-                    for up in _ancestors(plan, step_id)
+                    for up in plan.ancestors(step_id)
                     if up in outcomes and outcomes[up].status == "skipped"
                     for table in plan.steps[up].writes
                 }
@@ -281,17 +281,6 @@ def run_plan(
             if on_done:
                 on_done(outcomes[step_id])
     return outcomes
-
-
-def _ancestors(plan: Plan, step_id: str) -> set[str]:
-    found: set[str] = set()
-    frontier = list(plan.steps[step_id].upstream)
-    while frontier:
-        current = frontier.pop()
-        if current not in found:
-            found.add(current)
-            frontier += plan.steps[current].upstream
-    return found
 
 
 # --- history and records ---------------------------------------------------------------------
@@ -377,22 +366,28 @@ def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutco
         ]
     )
     warehouse.append_rows(OPS, "workflow_steps", steps, STEP_RUN_TYPES)
-    applied = [
+    applied = [(o.step, a) for o in outcomes.values() for a in o.approvals]
+    if applied:
+        record_applied(warehouse, record["run_id"], record["workflow"], applied)
+
+
+def record_applied(warehouse: Warehouse, run_id: str, workflow: str, items: list[tuple[str, dict]]) -> None:
+    """Log decisions as applied, approved, rejected, expired or pending (ops.applied_decisions)."""
+    now = utcnow()
+    rows = [
         {
-            "run_id": record["run_id"],
-            "workflow": record["workflow"],
-            "step": o.step,
-            "subject": a["subject"],
-            "value": a.get("value"),
-            "status": a["status"],
-            "decided_by": a.get("decided_by"),
+            "run_id": run_id,
+            "workflow": workflow,
+            "step": step,
+            "subject": item["subject"],
+            "value": item.get("value"),
+            "status": item["status"],
+            "decided_by": item.get("decided_by"),
             "recorded_at": now,
         }
-        for o in outcomes.values()
-        for a in o.approvals
+        for step, item in items
     ]
-    if applied:
-        warehouse.append_rows(OPS, "applied_decisions", pd.DataFrame(applied), APPLIED_TYPES)
+    warehouse.append_rows(OPS, "applied_decisions", pd.DataFrame(rows), APPLIED_TYPES)
 
 
 def overhead(plan: Plan, outcomes: dict[str, StepOutcome], wall_s: float) -> dict[str, float]:

@@ -64,6 +64,17 @@ class Plan:
     steps: dict[str, PlannedStep]
     order: tuple[str, ...]
 
+    def ancestors(self, step_id: str) -> set[str]:
+        """Every step `step_id` (transitively) depends on."""
+        found: set[str] = set()
+        frontier = list(self.steps[step_id].upstream)
+        while frontier:
+            current = frontier.pop()
+            if current not in found:
+                found.add(current)
+                frontier += self.steps[current].upstream
+        return found
+
     def emits(self) -> set[str]:
         events = {workflow_completed_event(self.spec.name)}
         for step in self.steps.values():
@@ -186,9 +197,10 @@ def schedule_misses_deadlines(
         if deadline is None:
             continue
         zones = account_zones if deadline.timezone == "account" else [deadline.timezone]
+        before = plan.ancestors(step.id) | {step.id}
+        needed, path = plan.critical_path({k: v for k, v in durations.items() if k in before})
         for zone in zones or ["UTC"]:
             due = deadline_at(deadline.before, zone, start)
-            needed, path = plan.critical_path({k: v for k, v in durations.items() if k in _ancestors(plan, step.id)})
             if timedelta(seconds=needed * margin) > due - start:
                 problems.append(
                     f"workflow {plan.spec.name}, step {step.id}: deadline {deadline.before} {zone} cannot be met: the "
@@ -198,14 +210,3 @@ def schedule_misses_deadlines(
                     f"(x{margin} margin)"
                 )
     return problems
-
-
-def _ancestors(plan: Plan, step_id: str) -> set[str]:
-    found = {step_id}
-    frontier = [step_id]
-    while frontier:
-        for up in plan.steps[frontier.pop()].upstream:
-            if up not in found:
-                found.add(up)
-                frontier.append(up)
-    return found

@@ -198,32 +198,14 @@ class DuckDBWarehouse(Warehouse):
             with contextlib.suppress(Exception):
                 cursor.unregister("_mops_frame")
 
-    def replace_partitions(
-        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
-    ) -> None:
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A cursor in one transaction, one writer at a time: committed whole or rolled back."""
         with self._write_lock:
             cursor = self._con.cursor()
             try:
                 cursor.begin()
-                for (schema, name), (frame, types) in tables.items():
-                    ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-                    cursor.execute(f"create schema if not exists {_ident(schema)}")
-                    cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
-                    existing = {
-                        row[0]
-                        for row in cursor.execute(
-                            "select column_name from information_schema.columns "
-                            "where table_schema = ? and table_name = ?",
-                            [schema, name],
-                        ).fetchall()
-                    }
-                    for added in [c for c in types if c not in existing]:
-                        # an additive contract edit (FULL/BACKWARD): older partitions get nulls
-                        cursor.execute(
-                            f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}"
-                        )
-                    cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = ?", [value])
-                    self._insert(cursor, schema, name, frame, types)
+                yield cursor
                 cursor.commit()
             except BaseException:
                 cursor.rollback()
@@ -231,21 +213,35 @@ class DuckDBWarehouse(Warehouse):
             finally:
                 cursor.close()
 
-    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-        with self._write_lock:
-            cursor = self._con.cursor()
-            try:
-                cursor.begin()
-                ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-                cursor.execute(f"create schema if not exists {_ident(schema)}")
-                cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+    @staticmethod
+    def _ensure(cursor, schema: str, name: str, types: dict[str, str]) -> None:
+        """The table exists with every column; a column added by a compatible contract edit is nullable."""
+        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+        cursor.execute(f"create schema if not exists {_ident(schema)}")
+        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+        existing = {
+            row[0]
+            for row in cursor.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, name],
+            ).fetchall()
+        }
+        for added in [c for c in types if c not in existing]:
+            cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
+
+    def replace_partitions(
+        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
+    ) -> None:
+        with self._transaction() as cursor:
+            for (schema, name), (frame, types) in tables.items():
+                self._ensure(cursor, schema, name, types)
+                cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = ?", [value])
                 self._insert(cursor, schema, name, frame, types)
-                cursor.commit()
-            except BaseException:
-                cursor.rollback()
-                raise
-            finally:
-                cursor.close()
+
+    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        with self._transaction() as cursor:
+            self._ensure(cursor, schema, name, types)
+            self._insert(cursor, schema, name, frame, types)
 
 
 class PostgresWarehouse(Warehouse):
@@ -331,22 +327,23 @@ class PostgresWarehouse(Warehouse):
     def replace_partitions(
         self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
     ) -> None:
-        with self._lock, self._con.cursor() as cursor:
-            try:
-                for (schema, name), (frame, types) in tables.items():
-                    self._ensure(cursor, schema, name, types)
-                    cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = %s", [value])
-                    self._copy(cursor, schema, name, frame, types)
-                self._con.commit()
-            except BaseException:
-                self._con.rollback()
-                raise
+        with self._transaction() as cursor:
+            for (schema, name), (frame, types) in tables.items():
+                self._ensure(cursor, schema, name, types)
+                cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = %s", [value])
+                self._copy(cursor, schema, name, frame, types)
 
     def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        with self._transaction() as cursor:
+            self._ensure(cursor, schema, name, types)
+            self._copy(cursor, schema, name, frame, types)
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """A cursor in one transaction, one writer at a time: committed whole or rolled back."""
         with self._lock, self._con.cursor() as cursor:
             try:
-                self._ensure(cursor, schema, name, types)
-                self._copy(cursor, schema, name, frame, types)
+                yield cursor
                 self._con.commit()
             except BaseException:
                 self._con.rollback()
