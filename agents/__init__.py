@@ -1,6 +1,6 @@
 """The marketing agents. Each sub-package exports AGENT (manifest + pure function + parameters).
 
-Agents import only pandas/numpy/statsmodels/scipy and `mops.runtime.agent` / `mops.runtime.context`;
+Agents import only pandas/numpy/statsmodels/scipy and `mops.core.runtime.agent` / `mops.core.runtime.context`;
 they never open a connection, read the environment or import Prefect.
 """
 
@@ -10,8 +10,8 @@ import importlib
 import pkgutil
 from functools import cache
 
-from mops.errors import MopsError
-from mops.runtime.agent import Agent
+from mops.core.errors import MopsError
+from mops.core.runtime.agent import Agent
 
 
 @cache

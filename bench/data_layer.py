@@ -13,13 +13,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mops.demo import generate
-from mops.demo.world import DemoConfig
-from mops.ingest import ingest
-from mops.landing import load_registry
-from mops.settings import PROJECT_DIR, Settings
-from mops.transform import run_dbt
-from mops.warehouse import connect_duckdb
+from demo import generate
+from demo.world import DemoConfig
+from mops.core.ingest import ingest
+from mops.core.landing import load_registry
+from mops.core.settings import PROJECT_DIR, Settings
+from mops.core.transform import run_dbt
+from mops.core.warehouse.duckdb_file import connect_duckdb
 
 MARTS = (
     "fct_ad_performance_daily_v1",

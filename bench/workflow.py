@@ -21,12 +21,12 @@ RUN_DATE = date(2026, 6, 30)
 
 
 def prepare(scale: float, root: Path):
-    from mops.demo import generate
-    from mops.demo.world import DemoConfig
-    from mops.ingest import ingest
-    from mops.landing import load_registry
-    from mops.settings import get_settings
-    from mops.warehouse import connect_duckdb
+    from demo import generate
+    from demo.world import DemoConfig
+    from mops.core.ingest import ingest
+    from mops.core.landing import load_registry
+    from mops.core.settings import get_settings
+    from mops.core.warehouse.duckdb_file import connect_duckdb
 
     os.environ.update(
         MOPS_WAREHOUSE=str(root / "w.duckdb"), MOPS_LANDING_DIR=str(root / "landing"), MOPS_VAR_DIR=str(root / "var")
@@ -46,7 +46,7 @@ def plain(settings) -> dict:
     """The daily steps as plain calls, in the plan's order: what the engine adds is the difference."""
     from flows.engine import RunSettings, WarehouseSession, execute_step
     from flows.registry import load_plan
-    from mops.runtime.context import RunContext
+    from mops.core.runtime.context import RunContext
 
     plan, catalog = load_plan(settings, "daily")
     spec = plan.spec.context

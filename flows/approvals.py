@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mops.errors import MopsError
-from mops.runtime.agent import Decision
+from mops.core.errors import MopsError
+from mops.core.runtime.agent import Decision
 
 
 class ApprovalError(MopsError):
@@ -130,7 +130,7 @@ class ApprovalStore:
 def record_deferred(settings, record: dict, changed: list[dict]) -> None:
     """A deferred request decided after its run: record what is applied now (the run is over)."""
     from flows.engine import record_applied
-    from mops.runtime.adapter import open_warehouse
+    from mops.core.warehouse.adapter import open_warehouse
 
     with open_warehouse(settings) as warehouse:
         record_applied(warehouse, record["run_id"], record["workflow"], [(record["step"], item) for item in changed])

@@ -19,12 +19,12 @@ import pandas as pd
 
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
-from mops.errors import MopsError, WarehouseBusy
-from mops.runtime.adapter import Warehouse, open_warehouse
-from mops.runtime.agent import Agent, Decision
-from mops.runtime.context import RunContext
-from mops.runtime.runner import Runner
-from mops.settings import Settings
+from mops.core.errors import MopsError, WarehouseBusy
+from mops.core.runtime.agent import Agent, Decision
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import Runner
+from mops.core.settings import Settings
+from mops.core.warehouse.adapter import Warehouse, open_warehouse
 
 OPS = "ops"
 TRANSIENT = (WarehouseBusy, ConnectionError, TimeoutError)
@@ -119,7 +119,7 @@ class RunSettings:
 
 
 def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
-    from mops.transform import run_dbt
+    from mops.core.transform import run_dbt
 
     spec = planned.step.dbt
     args = [spec.command] + (["--select", spec.select] if spec.select else [])

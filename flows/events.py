@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from flows.spec import WorkflowSpec
-from mops.runtime.adapter import Warehouse
+from mops.core.warehouse.adapter import Warehouse
 
 EVENT_TYPES = {
     "event_id": "varchar",

@@ -13,9 +13,9 @@ from flows.engine import utcnow
 from flows.events import Event, last_event_start, record_event, stop_reason
 from flows.locking import warehouse_lock
 from flows.registry import load_plans
-from mops.errors import MopsError
-from mops.runtime.adapter import open_warehouse
-from mops.settings import Settings
+from mops.core.errors import MopsError
+from mops.core.settings import Settings
+from mops.core.warehouse.adapter import open_warehouse
 
 
 def _quiet_prefect():

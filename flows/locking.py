@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mops.errors import MopsError
-from mops.settings import Settings
+from mops.core.errors import MopsError
+from mops.core.settings import Settings
 
 
 class WorkflowBusy(MopsError):

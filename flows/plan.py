@@ -14,7 +14,7 @@ from graphlib import CycleError, TopologicalSorter
 from zoneinfo import ZoneInfo
 
 from flows.spec import SpecError, Step, StepPolicy, WorkflowSpec
-from mops.runtime.agent import Agent
+from mops.core.runtime.agent import Agent
 
 DBT_BUILT_EVENT = "mops.dbt.built"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flows.plan import Plan, build_plan, event_loops, schedule_misses_deadlines
 from flows.spec import SpecError, load_specs, parse_spec
-from mops.runtime.agent import Agent
-from mops.settings import Settings
+from mops.core.runtime.agent import Agent
+from mops.core.settings import Settings
 
 
 def workflows_dir(settings: Settings) -> Path:

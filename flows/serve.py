@@ -13,8 +13,8 @@ import sys
 import time
 import urllib.request
 
-from mops.errors import MopsError
-from mops.settings import Settings
+from mops.core.errors import MopsError
+from mops.core.settings import Settings
 
 
 def _wait_healthy(url: str, seconds: float = 90.0) -> None:

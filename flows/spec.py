@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 STEP_ID = r"^[a-z][a-z0-9_]*$"
 

@@ -37,9 +37,9 @@ from flows.engine import (
 from flows.locking import warehouse_lock
 from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
-from mops.errors import MopsError
-from mops.runtime.context import RunContext
-from mops.settings import get_settings
+from mops.core.errors import MopsError
+from mops.core.runtime.context import RunContext
+from mops.core.settings import get_settings
 
 
 class EventLoopStopped(MopsError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mops.settings import PROJECT_DIR, Settings
+from mops.core.settings import PROJECT_DIR, Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -45,12 +45,12 @@ class BuiltWarehouse:
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> BuiltWarehouse:
     """Demo exports -> ingest -> dbt build, once: the real pipeline on a real DuckDB file."""
-    from mops.demo import generate
-    from mops.demo.world import DemoConfig
-    from mops.ingest import ingest
-    from mops.landing import load_registry
-    from mops.transform import run_dbt
-    from mops.warehouse import connect_duckdb
+    from demo import generate
+    from demo.world import DemoConfig
+    from mops.core.ingest import ingest
+    from mops.core.landing import load_registry
+    from mops.core.transform import run_dbt
+    from mops.core.warehouse.duckdb_file import connect_duckdb
 
     root = tmp_path_factory.mktemp("built")
     settings = make_settings(root)

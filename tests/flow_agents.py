@@ -8,8 +8,8 @@ from collections import Counter
 import pandas as pd
 from pydantic import BaseModel
 
-from mops.errors import WarehouseBusy
-from mops.runtime.agent import Agent, AgentManifest, AgentResult, Decision, Read, Write
+from mops.core.errors import WarehouseBusy
+from mops.core.runtime.agent import Agent, AgentManifest, AgentResult, Decision, Read, Write
 from tests.toy_agents import NoParameters, fractional_v2, largest_credit
 
 ATTEMPTS: Counter = Counter()  # (run_id, agent) -> calls, so a test can fail the first N attempts

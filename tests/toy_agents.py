@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel
 
-from mops.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
 
 
 class NoParameters(BaseModel):

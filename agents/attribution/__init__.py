@@ -11,7 +11,7 @@ from __future__ import annotations
 from agents.attribution.agent import run
 from agents.attribution.credit import to_v1
 from agents.attribution.parameters import AttributionParameters
-from mops.runtime.agent import Agent, AgentManifest, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
 
 MANIFEST = AgentManifest(
     name="attribution",

@@ -10,8 +10,8 @@ from agents.attribution.journeys import build_journeys
 from agents.attribution.models import fit
 from agents.attribution.parameters import AttributionParameters
 from agents.attribution.summary import bootstrap, channel_summary
-from mops.runtime.agent import AgentResult, Decision
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import AgentResult, Decision
+from mops.core.runtime.context import RunContext
 
 
 def _spend(performance: pd.DataFrame | None) -> pd.Series:

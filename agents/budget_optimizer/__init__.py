@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from agents.budget_optimizer.params import HISTORY_LOOKBACK_DAYS, SPEND_MAX_AGE_DAYS, BudgetParameters
 from agents.budget_optimizer.run import run
-from mops.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
 
 MANIFEST = AgentManifest(
     name="budget_optimizer",

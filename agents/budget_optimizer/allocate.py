@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 
 class InfeasibleBudget(MopsError):

@@ -26,7 +26,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.base.model import GenericLikelihoodModel
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 DECAY_GRID = np.round(np.arange(0.0, 0.951, 0.05), 2)
 

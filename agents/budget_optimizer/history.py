@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 AD_TABLE = "fct_ad_performance_daily"
 

@@ -15,8 +15,8 @@ from agents.budget_optimizer.history import (
     current_daily_spend,
 )
 from agents.budget_optimizer.params import SPEND_MAX_AGE_DAYS, BudgetParameters
-from mops.runtime.agent import AgentResult, Decision
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import AgentResult, Decision
+from mops.core.runtime.context import RunContext
 
 MIN_SHIFT_SHARE = 0.005  # changes below half a percent of current spend are not reported as shifts
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.content_performance.notes import NotesProvider
 from agents.content_performance.run import run
-from mops.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
 
 
 class ContentPerformanceParameters(BaseModel):
@@ -28,7 +28,7 @@ class ContentPerformanceParameters(BaseModel):
     # an ad with fewer impressions, or fewer expected conversions at its campaign's rate, is 'test'
     min_impressions: int = Field(default=1000, ge=0)
     min_expected_conversions: float = Field(default=5.0, gt=0)
-    # optional language model for qualitative notes, injected by the runtime (see mops.llm)
+    # optional language model for qualitative notes, injected by the runtime (see mops.core.llm)
     notes_provider: NotesProvider | None = None
 
 

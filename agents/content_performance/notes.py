@@ -1,6 +1,6 @@
 """Optional qualitative notes from a language model, behind a one-method interface.
 
-The agent stays pure: the runtime injects a provider through the parameters (mops.llm implements one
+The agent stays pure: the runtime injects a provider through the parameters (mops.core.llm implements one
 for OpenAI-compatible chat-completions endpoints). Without one, the output says so; a provider's
 error is reported as such. Notes are never invented.
 """

@@ -9,8 +9,8 @@ from agents.content_performance.features import DESCRIPTIONS, FEATURES, copy_fea
 from agents.content_performance.model import fit_metric
 from agents.content_performance.notes import build_prompt, request_notes
 from agents.content_performance.scores import score_ads, suggested_changes
-from mops.runtime.agent import AgentResult, Decision
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import AgentResult, Decision
+from mops.core.runtime.context import RunContext
 
 EFFECT_COLUMNS = [
     "feature",

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.pacing.crossing import METHOD, crossing_times
 from agents.pacing.pace import account_day_spend, daily_pacing, nullable_float, over_threshold, window_rows
-from mops.runtime.agent import Agent, AgentManifest, AgentResult, Decision, Read, Write
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import Agent, AgentManifest, AgentResult, Decision, Read, Write
+from mops.core.runtime.context import RunContext
 
 OUTPUT_COLUMNS = [
     "date_day",

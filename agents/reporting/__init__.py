@@ -11,7 +11,7 @@ from __future__ import annotations
 from agents.reporting.agent import run
 from agents.reporting.attributed import CREDIT_COLUMNS, SUMMARY_COLUMNS
 from agents.reporting.parameters import MAX_PRIOR_DAYS, ReportingParameters
-from mops.runtime.agent import Agent, AgentManifest, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
 
 AD_COLUMNS = (
     "date_day",

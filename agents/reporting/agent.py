@@ -11,8 +11,8 @@ from agents.reporting.markdown import render_markdown
 from agents.reporting.parameters import ReportingParameters
 from agents.reporting.report import OPTIONAL_SECTIONS, build_report
 from agents.reporting.sections import all_sections
-from mops.runtime.agent import AgentResult
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import AgentResult
+from mops.core.runtime.context import RunContext
 
 
 def _input(inputs: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from mops.runtime.agent import Decision
+from mops.core.runtime.agent import Decision
 
 
 def rate_fell_confidence(conversions_now: float, spend_now: float, conversions_before: float, spend_before: float):

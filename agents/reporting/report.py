@@ -19,8 +19,8 @@ from agents.reporting.kpis import (
     prior_coverage,
     site_daily,
 )
-from mops.runtime.agent import Decision
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import Decision
+from mops.core.runtime.context import RunContext
 
 KPI_COLUMNS = (
     "level",

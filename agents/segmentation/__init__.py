@@ -14,8 +14,8 @@ from agents.segmentation.affinity import channel_affinity, is_in
 from agents.segmentation.rfm import conversions_as_of, customers_as_of, rfm_table
 from agents.segmentation.rules import SEGMENTS, SegmentationParameters, assign_segments, segment_rules
 from agents.segmentation.summary import segment_summary
-from mops.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
-from mops.runtime.context import RunContext
+from mops.core.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
+from mops.core.runtime.context import RunContext
 
 CUSTOMER_COLUMNS = [
     "customer_id",

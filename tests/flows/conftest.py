@@ -36,7 +36,7 @@ def engine(built_warehouse, prefect_server, tmp_path, monkeypatch):
     monkeypatch.setenv("MOPS_LANDING_DIR", str(settings.landing_path))
     monkeypatch.setenv("MOPS_WORKFLOWS_DIR", str(specs))
     monkeypatch.setenv("MOPS_AGENT_MODULES", json.dumps(["tests.flow_agents"]))
-    from mops.settings import get_settings
+    from mops.core.settings import get_settings
 
     return get_settings(), specs
 

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from flows.local import run_once
-from mops.runtime.adapter import open_warehouse
+from mops.core.warehouse.adapter import open_warehouse
 from tests.conftest import DEMO_END_DATE
 from tests.flows.conftest import write_spec
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from flows.approvals import ApprovalStore
 from flows.local import backfill, run_once, run_with_events
-from mops.runtime.adapter import open_warehouse
+from mops.core.warehouse.adapter import open_warehouse
 from tests.conftest import DEMO_END_DATE
 from tests.flows.conftest import write_spec
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.serve import deployments
-from mops.settings import PROJECT_DIR, Settings
+from mops.core.settings import PROJECT_DIR, Settings
 
 
 def test_every_shipped_workflow_becomes_a_deployment_with_its_trigger():

@@ -7,7 +7,7 @@ import pytest
 from flows.plan import build_plan, schedule_misses_deadlines
 from flows.registry import validate_all
 from flows.spec import SpecError, parse_spec
-from mops.settings import PROJECT_DIR, Settings
+from mops.core.settings import PROJECT_DIR, Settings
 from tests.flow_agents import AGENTS
 
 CATALOG = {a.name: a for a in AGENTS}

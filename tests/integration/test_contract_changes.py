@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mops.settings import PROJECT_DIR
-from mops.transform import dbt_executable
+from mops.core.settings import PROJECT_DIR
+from mops.core.transform import dbt_executable
 
 pytestmark = pytest.mark.slow
 

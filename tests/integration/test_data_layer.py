@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mops.ingest import ingest
-from mops.landing import load_registry
-from mops.transform import run_dbt
-from mops.warehouse import connect_duckdb
+from mops.core.ingest import ingest
+from mops.core.landing import load_registry
+from mops.core.transform import run_dbt
+from mops.core.warehouse.duckdb_file import connect_duckdb
 from tests.conftest import FX_SEED, make_settings
 
 pytestmark = pytest.mark.slow

@@ -7,10 +7,10 @@ import uuid
 import psycopg2
 import pytest
 
-from mops.runtime.adapter import DuckDBWarehouse, PostgresWarehouse
-from mops.runtime.context import ContextMismatch, RunContext
-from mops.runtime.gates import GateFailed
-from mops.runtime.runner import Runner
+from mops.core.runtime.context import ContextMismatch, RunContext
+from mops.core.runtime.gates import GateFailed
+from mops.core.runtime.runner import Runner
+from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse
 from tests.conftest import make_settings
 from tests.integration.test_runtime import CONTEXT, TEST_CONTRACTS, probe_agent
 from tests.toy_agents import ATTRIBUTION_V1, ATTRIBUTION_V2, reporting

@@ -20,17 +20,17 @@ import pytest
 
 from agents.attribution import AGENT as ATTRIBUTION
 from agents.segmentation import AGENT as SEGMENTATION
-from mops.demo import generate
-from mops.demo.world import DemoConfig
-from mops.ingest import FileResult, ingest
-from mops.ingest_postgres import ingest_postgres
-from mops.landing import load_registry
-from mops.runtime.adapter import DuckDBWarehouse, PostgresWarehouse, Warehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import Runner
-from mops.settings import PROJECT_DIR, Settings
-from mops.transform import DbtResult, run_dbt
-from mops.warehouse import connect_duckdb
+from demo import generate
+from demo.world import DemoConfig
+from mops.core.ingest import FileResult, ingest
+from mops.core.ingest_postgres import ingest_postgres
+from mops.core.landing import load_registry
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import Runner
+from mops.core.settings import PROJECT_DIR, Settings
+from mops.core.transform import DbtResult, run_dbt
+from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from mops.core.warehouse.duckdb_file import connect_duckdb
 from tests.conftest import DEMO_END_DATE, FX_SEED, make_settings
 from tests.unit.test_ingest import GOOGLE_HEADER, google_csv
 

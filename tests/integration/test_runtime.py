@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from mops.contracts import Contract, load_contracts
-from mops.runtime.adapter import DuckDBWarehouse
-from mops.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
-from mops.runtime.context import ContextMismatch, RunContext
-from mops.runtime.gates import GateFailed
-from mops.runtime.runner import PermissionDenied, Runner
+from mops.core.contracts import Contract, load_contracts
+from mops.core.runtime.agent import Agent, AgentManifest, AgentResult, Read, Write
+from mops.core.runtime.context import ContextMismatch, RunContext
+from mops.core.runtime.gates import GateFailed
+from mops.core.runtime.runner import PermissionDenied, Runner
+from mops.core.warehouse.adapter import DuckDBWarehouse
 from tests.conftest import DEMO_END_DATE, make_settings
 from tests.toy_agents import ATTRIBUTION_V1, ATTRIBUTION_V2, NoParameters, reporting
 

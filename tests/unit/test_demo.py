@@ -5,8 +5,8 @@ import json
 
 import pandas as pd
 
-from mops.demo import generate
-from mops.demo.world import DemoConfig
+from demo import generate
+from demo.world import DemoConfig
 from tests.conftest import FX_SEED
 
 SMALL = DemoConfig(end_date="2026-06-30", scale=0.1, users=800, campaigns_per_account=2)

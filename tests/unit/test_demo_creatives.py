@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from mops.demo import generate
-from mops.demo.simulate import FxTable, simulate
-from mops.demo.world import COPY_FEATURES, LONG_COPY_MIN_CHARS, DemoConfig
+from demo import generate
+from demo.simulate import FxTable, simulate
+from demo.world import COPY_FEATURES, LONG_COPY_MIN_CHARS, DemoConfig
 from tests.conftest import FX_SEED
 from tests.unit.test_demo import SMALL
 

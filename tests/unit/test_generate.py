@@ -2,15 +2,15 @@
 
 import yaml
 
-from mops.generate import stale_files
-from mops.landing import load_registry
-from mops.settings import PROJECT_DIR
+from mops.app.generate import stale_files
+from mops.core.landing import load_registry
+from mops.core.settings import PROJECT_DIR
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 
 
 def test_generated_files_are_current():
-    from mops.catalog import load_catalog
+    from mops.core.catalog import load_catalog
 
     assert stale_files(PROJECT_DIR, REGISTRY, load_catalog(PROJECT_DIR / "contracts")) == [], "run `mops generate`"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mops.ingest import FILES_TABLE, ingest
-from mops.landing import load_registry
-from mops.settings import PROJECT_DIR
-from mops.warehouse import connect_duckdb
+from mops.core.ingest import FILES_TABLE, ingest
+from mops.core.landing import load_registry
+from mops.core.settings import PROJECT_DIR
+from mops.core.warehouse.duckdb_file import connect_duckdb
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 GOOGLE_HEADER = (

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from mops.errors import RefusedFile
-from mops.ingest import match_version
-from mops.landing import load_registry
-from mops.settings import PROJECT_DIR
+from mops.core.errors import RefusedFile
+from mops.core.ingest import match_version
+from mops.core.landing import load_registry
+from mops.core.settings import PROJECT_DIR
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 

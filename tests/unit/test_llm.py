@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mops.llm import ChatCompletionsNotes, LLMError, notes_provider
+from mops.core.llm import ChatCompletionsNotes, LLMError, notes_provider
 
 
 class ChatServer:
@@ -113,7 +113,7 @@ def test_no_base_url_means_no_provider_and_a_url_without_model_is_refused():
 
 def test_the_content_agent_puts_the_provider_notes_in_its_output(chat_server):
     from agents.content_performance import AGENT
-    from mops.runtime.context import RunContext
+    from mops.core.runtime.context import RunContext
     from tests.unit.agents.test_content_performance_model import daily_frame
 
     provider = notes_provider(chat_server.base_url, "tiny")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mops.transform import dbt_env, postgres_profile_env
+from mops.core.transform import dbt_env, postgres_profile_env
 from tests.conftest import make_settings
 
 

@@ -15,11 +15,11 @@ import pytest
 
 from agents.attribution import AGENT, AttributionParameters, markov
 from agents.attribution.journeys import build_journeys
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.adapter import open_warehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import read_inputs, run_agent
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import read_inputs, run_agent
+from mops.core.settings import PROJECT_DIR
+from mops.core.warehouse.adapter import open_warehouse
 from tests.conftest import DEMO_END_DATE
 
 # Largest |share - true share| over channels, measured: on this fixture (scale 0.5) Markov 0.110

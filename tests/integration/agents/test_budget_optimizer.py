@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from agents.budget_optimizer import AGENT
-from mops.runtime.adapter import open_warehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import run_agent
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import run_agent
+from mops.core.warehouse.adapter import open_warehouse
 
 DEMO_END = date(2026, 6, 30)
 

@@ -17,10 +17,10 @@ import pytest
 
 from agents.content_performance import AGENT
 from agents.content_performance.features import FEATURES
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.adapter import open_warehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import run_agent
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import run_agent
+from mops.core.warehouse.adapter import open_warehouse
 
 pytestmark = pytest.mark.slow
 

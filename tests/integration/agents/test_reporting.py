@@ -17,10 +17,10 @@ import pytest
 from agents.attribution import AGENT as ATTRIBUTION
 from agents.budget_optimizer import AGENT as BUDGET
 from agents.reporting import AGENT
-from mops.contracts import Contract, load_contracts, validate_frame
-from mops.runtime.adapter import DuckDBWarehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import Runner
+from mops.core.contracts import Contract, load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import Runner
+from mops.core.warehouse.adapter import DuckDBWarehouse
 from tests.conftest import DEMO_END_DATE, make_settings
 from tests.toy_agents import ATTRIBUTION_V2
 

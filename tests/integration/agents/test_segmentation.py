@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from agents.segmentation import AGENT, SEGMENTS
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.adapter import DuckDBWarehouse
-from mops.runtime.context import RunContext
-from mops.runtime.runner import run_agent
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.runtime.runner import run_agent
+from mops.core.warehouse.adapter import DuckDBWarehouse
 from tests.conftest import DEMO_END_DATE, make_settings
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ import pytest
 
 from agents import get_agent
 from agents.attribution import AGENT, AttributionParameters, to_v1
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import ATTRIBUTION_MODELS, RunContext
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import ATTRIBUTION_MODELS, RunContext
+from mops.core.settings import PROJECT_DIR
 from tests.unit.agents.test_attribution_models import paths_frame
 
 CONTRACTS = load_contracts(PROJECT_DIR / "contracts" / "agents")

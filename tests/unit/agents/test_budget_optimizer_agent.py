@@ -11,9 +11,9 @@ import pytest
 from agents.budget_optimizer import AGENT
 from agents.budget_optimizer.history import StaleSpendData
 from agents.budget_optimizer.params import BudgetParameters
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import RunContext
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.settings import PROJECT_DIR
 
 END = date(2026, 3, 31)
 # channel -> (base spend, max clicks, half saturation, conversion probability); "strong" earns far more per dollar

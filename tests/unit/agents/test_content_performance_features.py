@@ -42,7 +42,7 @@ def test_length_counts_the_body_only_and_missing_text_has_no_features():
 
 
 def test_the_demo_phrase_pools_carry_exactly_their_feature():
-    from mops.demo import creatives
+    from demo import creatives
 
     for feature, phrases in {**creatives.FEATURE_HEADLINES}.items():
         for phrase in phrases:

@@ -15,9 +15,9 @@ from agents.content_performance.features import FEATURES
 from agents.content_performance.model import fit_metric
 from agents.content_performance.notes import NO_PROVIDER
 from agents.content_performance.scores import score_ads, suggested_changes
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import RunContext
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.settings import PROJECT_DIR
 
 CONTRACTS = load_contracts(PROJECT_DIR / "contracts" / "agents")
 

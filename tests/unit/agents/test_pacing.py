@@ -11,9 +11,9 @@ import pytest
 
 from agents.pacing import AGENT, PacingParameters
 from agents.pacing.crossing import crossing_time
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import RunContext
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.settings import PROJECT_DIR
 
 CONTRACT = load_contracts(Path(PROJECT_DIR) / "contracts" / "agents")["pacing_status"].version(1)
 

@@ -12,8 +12,8 @@ import pytest
 
 from agents.reporting import AGENT, ReportingParameters
 from agents.reporting.kpis import Periods
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import RunContext
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
 
 CONTRACT = load_contracts(Path(__file__).parents[3] / "contracts" / "agents")["report_kpis"]
 CONTEXT = RunContext(

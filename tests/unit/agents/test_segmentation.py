@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from agents.segmentation import AGENT, SEGMENTS, SegmentationParameters
-from mops.contracts import load_contracts, validate_frame
-from mops.runtime.context import RunContext
-from mops.settings import PROJECT_DIR
+from mops.core.contracts import load_contracts, validate_frame
+from mops.core.runtime.context import RunContext
+from mops.core.settings import PROJECT_DIR
 
 REFERENCE = date(2026, 6, 30)
 CONTEXT = RunContext.for_day(REFERENCE)

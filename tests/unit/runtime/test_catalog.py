@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mops.catalog import Catalog, CatalogError, exposures_yaml, sources_yaml
-from mops.compat import compare, contracts_at
-from mops.contracts import load_contracts, parse_contract
-from mops.runtime.agent import Agent, AgentManifest, Read, Write
-from mops.settings import PROJECT_DIR
+from mops.core.catalog import Catalog, CatalogError, exposures_yaml, sources_yaml
+from mops.core.compat import compare, contracts_at
+from mops.core.contracts import load_contracts, parse_contract
+from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
+from mops.core.settings import PROJECT_DIR
 from tests.toy_agents import ATTRIBUTION_V2, NoParameters, reporting
 
 CONTRACTS = load_contracts(PROJECT_DIR / "contracts" / "agents")

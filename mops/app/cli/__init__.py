@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mops.errors import MopsError
-from mops.settings import Settings, get_settings
+from mops.core.errors import MopsError
+from mops.core.settings import Settings, get_settings
 
 app = typer.Typer(
     help="mops: orchestration for marketing-operations agents.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -39,7 +39,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _registry(settings: Settings):
-    from mops.landing import load_registry
+    from mops.core.landing import load_registry
 
     return load_registry(settings.contracts_dir / "landing")
 
@@ -58,8 +58,8 @@ def _progress() -> Progress:
 
 def run_ingest(settings: Settings, landing: Path) -> int:
     """Ingest a landing folder with progress; returns the number of refused files."""
-    from mops.ingest import ingest, landing_files
-    from mops.warehouse import connect_duckdb
+    from mops.core.ingest import ingest, landing_files
+    from mops.core.warehouse.duckdb_file import connect_duckdb
 
     files = landing_files(landing) if landing.is_dir() else []
     status_style = {
@@ -78,7 +78,7 @@ def run_ingest(settings: Settings, landing: Path) -> int:
             progress.update(task, advance=1, detail=result.path)
 
         if settings.warehouse_url:
-            from mops.ingest_postgres import ingest_postgres
+            from mops.core.ingest_postgres import ingest_postgres
 
             ingest_postgres(settings.warehouse_url, _registry(settings), landing, on_file=on_file)
         else:
@@ -108,7 +108,7 @@ def run_ingest(settings: Settings, landing: Path) -> int:
 
 
 def run_build(settings: Settings, select: str | None = None) -> bool:
-    from mops.transform import run_dbt
+    from mops.core.transform import run_dbt
 
     args = ["build"] + (["--select", select] if select else [])
     with _progress() as progress:
@@ -154,8 +154,8 @@ def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = Non
 @app.command()
 def generate(check: Annotated[bool, typer.Option(help="Only report files that are out of date.")] = False) -> None:
     """Regenerate dbt sources, macros, exposures, JSON Schemas and docs from contracts/ and the agents."""
-    from mops.catalog import load_catalog
-    from mops.generate import stale_files, write_generated
+    from mops.app.generate import stale_files, write_generated
+    from mops.core.catalog import load_catalog
 
     settings = get_settings()
     registry = _registry(settings)
@@ -183,8 +183,8 @@ def demo(
     workflow: Annotated[str, typer.Option(help="Workflow to run on the demo (it builds the marts first).")] = "daily",
 ) -> None:
     """Generate demo exports with known truth, ingest them, and run the daily workflow (dbt build + agents)."""
-    from mops.demo import generate as generate_demo
-    from mops.demo.world import DemoConfig
+    from demo import generate as generate_demo
+    from demo.world import DemoConfig
 
     settings = get_settings()
     config = DemoConfig(
@@ -224,7 +224,7 @@ def demo(
 
 
 def _where_to_look(settings: Settings, truth: Path, seconds: float, summaries: list[dict]) -> None:
-    from mops.runtime.adapter import open_warehouse
+    from mops.core.warehouse.adapter import open_warehouse
 
     table = Table(title="unified marketing data model (schema marts)")
     table.add_column("mart")
@@ -264,7 +264,7 @@ def docs(
     serve: Annotated[bool, typer.Option(help="Serve after generating.")] = True,
 ) -> None:
     """Generate the dbt docs site and serve it."""
-    from mops.transform import dbt_env, dbt_executable, run_dbt
+    from mops.core.transform import dbt_env, dbt_executable, run_dbt
 
     settings = get_settings()
     result = run_dbt(settings, ["docs", "generate"])
@@ -284,8 +284,8 @@ def docs(
 @app.command()
 def files() -> None:
     """Show the ingest log: every loaded file with its version, rows, load time and schema fingerprint."""
-    from mops.ingest import FILES_TABLE
-    from mops.runtime.adapter import open_warehouse
+    from mops.core.ingest import FILES_TABLE
+    from mops.core.warehouse.adapter import open_warehouse
 
     settings = get_settings()
     with open_warehouse(settings, read_only=True) as warehouse:
@@ -308,7 +308,7 @@ app.add_typer(agent_app, name="agent")
 
 
 def _catalog(settings: Settings):
-    from mops.catalog import load_catalog
+    from mops.core.catalog import load_catalog
 
     catalog = load_catalog(settings.contracts_dir)
     catalog.validate()
@@ -362,8 +362,8 @@ def contracts_check(
     import json
     from datetime import date
 
-    from mops.compat import compare, contracts_at, dbt_state_check, default_ref
-    from mops.transform import dbt_executable
+    from mops.core.compat import compare, contracts_at, dbt_state_check, default_ref
+    from mops.core.transform import dbt_executable
 
     settings = get_settings()
     ref = against or default_ref(settings.project_dir)
@@ -431,9 +431,9 @@ def agent_run(
     """Run one agent against the warehouse for a run context; its outputs replace the previous ones atomically."""
     from datetime import date
 
-    from mops.runtime.adapter import open_warehouse
-    from mops.runtime.context import RunContext
-    from mops.runtime.runner import Runner
+    from mops.core.runtime.context import RunContext
+    from mops.core.runtime.runner import Runner
+    from mops.core.warehouse.adapter import open_warehouse
 
     settings = get_settings()
     catalog = _catalog(settings)
@@ -485,7 +485,7 @@ def workflows_validate() -> None:
     durations: dict[str, dict[str, float]] = {}
     zones: list[str] = []
     if settings.warehouse_path.exists():
-        from mops.runtime.adapter import open_warehouse
+        from mops.core.warehouse.adapter import open_warehouse
 
         with open_warehouse(settings, read_only=True) as warehouse:
             names = list(load_plans(settings))
@@ -652,5 +652,5 @@ def main() -> None:  # pragma: no cover
         raise SystemExit(1) from None
 
 
-if __name__ == "__main__":  # python -m mops.cli
+if __name__ == "__main__":  # python -m mops.app.cli
     main()

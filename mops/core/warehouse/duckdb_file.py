@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from mops.errors import WarehouseBusy
+from mops.core.errors import WarehouseBusy
 
 
 def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mops.errors import MopsError
-from mops.settings import Settings
+from mops.core.errors import MopsError
+from mops.core.settings import Settings
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -163,7 +163,7 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(self, settings: Settings, read_only: bool = False):
         super().__init__(settings)
-        from mops.warehouse import connect_duckdb
+        from mops.core.warehouse.duckdb_file import connect_duckdb
 
         self._con = connect_duckdb(settings.warehouse_path, read_only=read_only)
         self._write_lock = threading.Lock()

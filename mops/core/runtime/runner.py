@@ -17,18 +17,18 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
-from mops.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
-from mops.errors import MopsError
-from mops.runtime.adapter import Warehouse, Window
-from mops.runtime.agent import Agent, AgentResult, Decision, Read
-from mops.runtime.context import ContextMismatch, RunContext
-from mops.runtime.gates import (
+from mops.core.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
+from mops.core.errors import MopsError
+from mops.core.runtime.agent import Agent, AgentResult, Decision, Read
+from mops.core.runtime.context import ContextMismatch, RunContext
+from mops.core.runtime.gates import (
     GateFailed,
     check_freshness,
     check_model_schema,
     check_read_expectations,
     check_volume,
 )
+from mops.core.warehouse.adapter import Warehouse, Window
 
 AGENTS_SCHEMA = "agents"
 OPS_SCHEMA = "ops"
@@ -308,7 +308,7 @@ class Runner:
         parameters = parameters or agent.parameters()
         if "notes_provider" not in type(parameters).model_fields or getattr(parameters, "notes_provider", None):
             return parameters
-        from mops.llm import notes_provider
+        from mops.core.llm import notes_provider
 
         s = self.settings
         key = s.llm_api_key.get_secret_value() if s.llm_api_key else None

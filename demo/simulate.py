@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mops.demo import creatives, world
-from mops.demo.world import DemoConfig
+from demo import creatives, world
+from demo.world import DemoConfig
 
 FIRST_NAMES = ("ana", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jon", "kai", "lena")
 LAST_NAMES = ("smith", "garcia", "muller", "rossi", "tanaka", "dubois", "silva", "novak", "kowalski", "brown")

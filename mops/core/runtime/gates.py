@@ -11,8 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from mops.errors import MopsError
-from mops.runtime.agent import Read
+from mops.core.errors import MopsError
+from mops.core.runtime.agent import Read
 
 
 class GateFailed(MopsError):

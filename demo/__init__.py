@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mops.demo.world import DemoConfig
+from demo.world import DemoConfig
 
 
 def generate(config: DemoConfig, landing: Path, fx_seed_csv: Path) -> Path:
     """Simulate and write a fresh landing folder; returns the path of the truth file."""
-    from mops.demo.exports import write_all
-    from mops.demo.simulate import FxTable, simulate
+    from demo.exports import write_all
+    from demo.simulate import FxTable, simulate
 
     world = simulate(config, FxTable(fx_seed_csv))
     if landing.exists():

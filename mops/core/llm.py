@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 
 class LLMError(MopsError):

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 ColumnType = Literal["varchar", "bigint", "double", "boolean", "date", "timestamp"]
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from mops.catalog import Catalog
-from mops.contracts import Contract, ContractError, classify, mode_of, parse_contract, satisfies
-from mops.errors import MopsError
+from mops.core.catalog import Catalog
+from mops.core.contracts import Contract, ContractError, classify, mode_of, parse_contract, satisfies
+from mops.core.errors import MopsError
 
 CONTRACTS_PATH = "contracts/agents"
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mops.runtime.context import RunContext
+from mops.core.runtime.context import RunContext
 
 
 class _Strict(BaseModel):

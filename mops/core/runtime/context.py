@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mops.errors import MopsError
+from mops.core.errors import MopsError
 
 ATTRIBUTION_MODELS = (
     "first_touch",

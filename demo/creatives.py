@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mops.demo import world
+from demo import world
 
 FEATURES = tuple(f.name for f in world.COPY_FEATURES)
 

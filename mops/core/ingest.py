@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from mops.errors import RefusedFile
-from mops.landing import SQL_TYPES, LandingField, LandingTable, Registry
+from mops.core.errors import RefusedFile
+from mops.core.landing import SQL_TYPES, LandingField, LandingTable, Registry
 
 RAW_SCHEMA = "raw"
 FILES_TABLE = f"{RAW_SCHEMA}._mops_files"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from mops.errors import RefusedFile
-from mops.ingest import (
+from mops.core.errors import RefusedFile
+from mops.core.ingest import (
     FILES_TABLE,
     META_COLUMNS,
     RAW_SCHEMA,
@@ -28,8 +28,8 @@ from mops.ingest import (
     resolve_table,
     stage_file,
 )
-from mops.landing import SQL_TYPES, LandingTable, Registry
-from mops.runtime.adapter import WarehouseError
+from mops.core.landing import SQL_TYPES, LandingTable, Registry
+from mops.core.warehouse.adapter import WarehouseError
 
 # JSON fields (lists of records) are stored parsed: staging reads them with jsonpath, and parsing the text
 # again for every parameter it extracts made GA4 staging three times slower

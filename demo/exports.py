@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mops.demo import world
-from mops.demo.simulate import SimulatedWorld
+from demo import world
+from demo.simulate import SimulatedWorld
 
 TRUTH_DIR = "_truth"  # under the landing folder; ingest skips folders starting with "_"
 
