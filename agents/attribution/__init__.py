@@ -8,9 +8,9 @@ underperformance flags, each flag also a Decision).
 
 from __future__ import annotations
 
-from agents.attribution.agent import run
 from agents.attribution.credit import to_v1
 from agents.attribution.parameters import AttributionParameters
+from agents.attribution.run import run
 from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
 
 MANIFEST = AgentManifest(

@@ -7,7 +7,7 @@ Reads daily spend and clicks per channel (fct_ad_performance_daily), GA4 session
 
 from __future__ import annotations
 
-from agents.budget_optimizer.params import HISTORY_LOOKBACK_DAYS, SPEND_MAX_AGE_DAYS, BudgetParameters
+from agents.budget_optimizer.parameters import HISTORY_LOOKBACK_DAYS, SPEND_MAX_AGE_DAYS, BudgetParameters
 from agents.budget_optimizer.run import run
 from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
 

@@ -14,7 +14,7 @@ from agents.budget_optimizer.history import (
     check_spend_freshness,
     current_daily_spend,
 )
-from agents.budget_optimizer.params import SPEND_MAX_AGE_DAYS, BudgetParameters
+from agents.budget_optimizer.parameters import SPEND_MAX_AGE_DAYS, BudgetParameters
 from mops.core.runtime.agent import AgentResult, Decision
 from mops.core.runtime.context import RunContext
 

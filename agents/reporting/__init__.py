@@ -8,9 +8,9 @@ states the run context it used and marks inputs the workflow engine let it read 
 
 from __future__ import annotations
 
-from agents.reporting.agent import run
 from agents.reporting.attributed import CREDIT_COLUMNS, SUMMARY_COLUMNS
 from agents.reporting.parameters import MAX_PRIOR_DAYS, ReportingParameters
+from agents.reporting.run import run
 from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
 
 AD_COLUMNS = (

@@ -10,7 +10,7 @@ import pytest
 
 from agents.budget_optimizer import AGENT
 from agents.budget_optimizer.history import StaleSpendData
-from agents.budget_optimizer.params import BudgetParameters
+from agents.budget_optimizer.parameters import BudgetParameters
 from mops.core.contracts import load_contracts, validate_frame
 from mops.core.runtime.context import RunContext
 from mops.core.settings import PROJECT_DIR

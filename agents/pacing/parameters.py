@@ -1,0 +1,14 @@
+"""Pacing parameters: the threshold that flags a channel and which days become decisions."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PacingParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float = Field(default=0.8, gt=0, description="share of the daily budget that flags a channel")
+    decision_days: int = Field(
+        default=1, ge=0, description="crossings on the last N days of the window become decisions (1: daily runs)"
+    )
