@@ -12,9 +12,10 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.runtime.agent import Decision
 
@@ -22,9 +23,6 @@ from mops.core.runtime.agent import Decision
 class ApprovalError(MopsError):
     """An approval that cannot be recorded (unknown run, nothing pending)."""
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class ApprovalStore:
@@ -63,8 +61,8 @@ class ApprovalStore:
             "mode": mode,  # wait: the run records what is decided | defer: `mops approve` records it later
             "workflow": workflow,
             "step": step,
-            "requested_at": _now().isoformat(),
-            "expires_at": (_now() + timeout).isoformat(),
+            "requested_at": utcnow().isoformat(),
+            "expires_at": (utcnow() + timeout).isoformat(),
             "items": [
                 {
                     "subject": d.subject,
@@ -89,13 +87,13 @@ class ApprovalStore:
         """Approve or reject pending items (all, or those about `subjects`); returns the items changed."""
         with self._locked(run_id):
             record = self.read(run_id)
-            if datetime.fromisoformat(record["expires_at"]) < _now():
+            if datetime.fromisoformat(record["expires_at"]) < utcnow():
                 raise ApprovalError(f"run {run_id}: the approval request expired at {record['expires_at']} UTC")
             changed = []
             for item in record["items"]:
                 if item["status"] == "pending" and (subjects is None or item["subject"] in subjects):
                     item.update(
-                        status="approved" if approve else "rejected", decided_by=by, decided_at=_now().isoformat()
+                        status="approved" if approve else "rejected", decided_by=by, decided_at=utcnow().isoformat()
                     )
                     changed.append(item)
             if not changed:
@@ -111,9 +109,9 @@ class ApprovalStore:
                 pending = [i for i in record["items"] if i["status"] == "pending"]
                 if not pending:
                     return record
-                if datetime.fromisoformat(record["expires_at"]) <= _now():
+                if datetime.fromisoformat(record["expires_at"]) <= utcnow():
                     for item in pending:
-                        item.update(status="expired", decided_at=_now().isoformat())
+                        item.update(status="expired", decided_at=utcnow().isoformat())
                     self._write(run_id, record)
                     return record
             sleep(poll_seconds)
@@ -129,8 +127,8 @@ class ApprovalStore:
 
 def record_deferred(settings, record: dict, changed: list[dict]) -> None:
     """A deferred request decided after its run: record what is applied now (the run is over)."""
-    from flows.engine import record_applied
+    from mops.core.ops import OpsLog
     from mops.core.warehouse.adapter import open_warehouse
 
     with open_warehouse(settings) as warehouse:
-        record_applied(warehouse, record["run_id"], record["workflow"], [(record["step"], item) for item in changed])
+        OpsLog(warehouse).applied(record["run_id"], record["workflow"], [(record["step"], item) for item in changed])

@@ -12,21 +12,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from statistics import median
-
-import pandas as pd
+from datetime import date, datetime, timedelta
 
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
+from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
+from mops.core.ops import OpsLog
 from mops.core.runtime.agent import Agent, Decision
 from mops.core.runtime.context import RunContext
 from mops.core.runtime.runner import Runner
 from mops.core.settings import Settings
 from mops.core.warehouse.adapter import Warehouse, open_warehouse
 
-OPS = "ops"
 TRANSIENT = (WarehouseBusy, ConnectionError, TimeoutError)
 
 
@@ -37,9 +35,6 @@ class TransientError(MopsError):
 class StepFailed(MopsError):
     """A dbt step that did not pass."""
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -285,56 +280,9 @@ def run_plan(
 
 # --- history and records ---------------------------------------------------------------------
 
-WORKFLOW_RUN_TYPES = {
-    "run_id": "varchar",
-    "workflow": "varchar",
-    "spec_hash": "varchar",
-    "mode": "varchar",
-    "run_date": "date",
-    "status": "varchar",
-    "started_at": "timestamp",
-    "finished_at": "timestamp",
-    "wall_s": "double precision",
-    "critical_path_s": "double precision",
-    "overhead_s": "double precision",
-    "overhead_share": "double precision",
-    "event_chain": "varchar",
-    "context": "varchar",
-    "steps": "varchar",
-}
-STEP_RUN_TYPES = {
-    "run_id": "varchar",
-    "workflow": "varchar",
-    "step": "varchar",
-    "kind": "varchar",
-    "status": "varchar",
-    "duration_s": "double precision",
-    "attempts": "bigint",
-    "message": "varchar",
-    "finished_at": "timestamp",
-}
-APPLIED_TYPES = {
-    "run_id": "varchar",
-    "workflow": "varchar",
-    "step": "varchar",
-    "subject": "varchar",
-    "value": "double precision",
-    "status": "varchar",
-    "decided_by": "varchar",
-    "recorded_at": "timestamp",
-}
-
-
 def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
     """Median duration of each step's recent successful runs (the history deadlines are judged on)."""
-    if not warehouse.exists(OPS, "workflow_steps"):
-        return {}
-    rows = warehouse.query(
-        "select step, duration_s from ops.workflow_steps where workflow = ? and status = 'succeeded' "
-        "order by finished_at desc limit 500",
-        [workflow],
-    )
-    return {step: float(median(group.duration_s.head(10))) for step, group in rows.groupby("step")}
+    return OpsLog(warehouse).step_estimates(workflow)
 
 
 def account_time_zones(warehouse: Warehouse) -> list[str]:
@@ -347,9 +295,11 @@ def account_time_zones(warehouse: Warehouse) -> list[str]:
 
 
 def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutcome]) -> None:
+    ops = OpsLog(warehouse)
     now = utcnow()
-    warehouse.append_rows(OPS, "workflow_runs", pd.DataFrame([record]), WORKFLOW_RUN_TYPES)
-    steps = pd.DataFrame(
+    ops.append("workflow_runs", [record])
+    ops.append(
+        "workflow_steps",
         [
             {
                 "run_id": record["run_id"],
@@ -363,31 +313,9 @@ def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutco
                 "finished_at": now,
             }
             for o in outcomes.values()
-        ]
+        ],
     )
-    warehouse.append_rows(OPS, "workflow_steps", steps, STEP_RUN_TYPES)
-    applied = [(o.step, a) for o in outcomes.values() for a in o.approvals]
-    if applied:
-        record_applied(warehouse, record["run_id"], record["workflow"], applied)
-
-
-def record_applied(warehouse: Warehouse, run_id: str, workflow: str, items: list[tuple[str, dict]]) -> None:
-    """Log decisions as applied, approved, rejected, expired or pending (ops.applied_decisions)."""
-    now = utcnow()
-    rows = [
-        {
-            "run_id": run_id,
-            "workflow": workflow,
-            "step": step,
-            "subject": item["subject"],
-            "value": item.get("value"),
-            "status": item["status"],
-            "decided_by": item.get("decided_by"),
-            "recorded_at": now,
-        }
-        for step, item in items
-    ]
-    warehouse.append_rows(OPS, "applied_decisions", pd.DataFrame(rows), APPLIED_TYPES)
+    ops.applied(record["run_id"], record["workflow"], [(o.step, a) for o in outcomes.values() for a in o.approvals])
 
 
 def overhead(plan: Plan, outcomes: dict[str, StepOutcome], wall_s: float) -> dict[str, float]:

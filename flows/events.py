@@ -12,23 +12,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import pandas as pd
-
 from flows.spec import WorkflowSpec
+from mops.core.ops import OpsLog
 from mops.core.warehouse.adapter import Warehouse
-
-EVENT_TYPES = {
-    "event_id": "varchar",
-    "name": "varchar",
-    "source_workflow": "varchar",
-    "source_run_id": "varchar",
-    "run_date": "date",
-    "chain": "varchar",
-    "target_workflow": "varchar",
-    "status": "varchar",
-    "reason": "varchar",
-    "occurred_at": "timestamp",
-}
 
 
 @dataclass(frozen=True)
@@ -60,14 +46,7 @@ def stop_reason(event: Event, target: WorkflowSpec, last_started: datetime | Non
 
 
 def last_event_start(warehouse: Warehouse, workflow: str) -> datetime | None:
-    if not warehouse.exists("ops", "events"):
-        return None
-    rows = warehouse.query(
-        "select max(occurred_at) as occurred_at from ops.events where target_workflow = ? and status = 'triggered'",
-        [workflow],
-    )
-    value = rows["occurred_at"].iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+    return OpsLog(warehouse).last_event_start(workflow)
 
 
 def record_event(warehouse: Warehouse, event: Event, target: str, status: str, reason: str, at: datetime) -> None:
@@ -83,4 +62,4 @@ def record_event(warehouse: Warehouse, event: Event, target: str, status: str, r
         "reason": reason,
         "occurred_at": at,
     }
-    warehouse.append_rows("ops", "events", pd.DataFrame([row]), EVENT_TYPES)
+    OpsLog(warehouse).append("events", [row])

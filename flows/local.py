@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from flows.engine import utcnow
 from flows.events import Event, last_event_start, record_event, stop_reason
 from flows.locking import warehouse_lock
 from flows.registry import load_plans
+from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.settings import Settings
 from mops.core.warehouse.adapter import open_warehouse

@@ -14,8 +14,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from mops.core.base import StrictModel
 from mops.core.errors import MopsError
 
 STEP_ID = r"^[a-z][a-z0-9_]*$"
@@ -23,10 +24,6 @@ STEP_ID = r"^[a-z][a-z0-9_]*$"
 
 class SpecError(MopsError):
     """A workflow spec that cannot run; the message names the file, the step and the rule."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _zone(value: str) -> str:
@@ -37,7 +34,7 @@ def _zone(value: str) -> str:
     return value
 
 
-class Schedule(_Strict):
+class Schedule(StrictModel):
     cron: str
     timezone: str = "UTC"
 
@@ -57,7 +54,7 @@ class Schedule(_Strict):
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
 
 
-class Trigger(_Strict):
+class Trigger(StrictModel):
     """Exactly one of schedule / event; neither means manual only."""
 
     schedule: Schedule | None = None
@@ -72,14 +69,14 @@ class Trigger(_Strict):
         return self
 
 
-class StepPolicy(_Strict):
+class StepPolicy(StrictModel):
     on_failure: Literal["retry", "skip", "halt"]
     retries: int = Field(default=0, ge=0, le=10)
     retry_delay_seconds: float = Field(default=1.0, ge=0)
     fallback: Literal["skip", "halt"] = "halt"  # what a retry policy does once retries are exhausted
 
 
-class Deadline(_Strict):
+class Deadline(StrictModel):
     """Finish before HH:MM in a time zone; `account` = the earliest of the ad accounts' zones."""
 
     before: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -91,7 +88,7 @@ class Deadline(_Strict):
         return value if value == "account" else _zone(value)
 
 
-class Approval(_Strict):
+class Approval(StrictModel):
     """Decisions of `decision` kind whose |value| exceeds `above` wait for a human."""
 
     decision: str
@@ -100,12 +97,12 @@ class Approval(_Strict):
     poll_seconds: float = Field(default=2.0, gt=0)
 
 
-class DbtStep(_Strict):
+class DbtStep(StrictModel):
     command: Literal["build", "run", "test", "seed"] = "build"
     select: str | None = None
 
 
-class Step(_Strict):
+class Step(StrictModel):
     id: str = Field(pattern=STEP_ID)
     agent: str | None = None
     dbt: DbtStep | None = None
@@ -128,18 +125,18 @@ class Step(_Strict):
         return "agent" if self.agent else "dbt"
 
 
-class ContextSpec(_Strict):
+class ContextSpec(StrictModel):
     window_days: int = Field(default=28, ge=1, le=400)
     attribution_model: str = "markov"
     attribution_version: int = 2
     timezone: str = "UTC"
 
 
-class Concurrency(_Strict):
+class Concurrency(StrictModel):
     max_parallel: int = Field(default=2, ge=1, le=16)
 
 
-class WorkflowSpec(_Strict):
+class WorkflowSpec(StrictModel):
     name: str = Field(pattern=STEP_ID)
     description: str
     trigger: Trigger = Trigger()

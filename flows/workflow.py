@@ -32,11 +32,11 @@ from flows.engine import (
     run_plan,
     run_status,
     step_estimates,
-    utcnow,
 )
 from flows.locking import warehouse_lock
 from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
+from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings

@@ -62,3 +62,9 @@ def built_warehouse(tmp_path_factory) -> BuiltWarehouse:
     result = run_dbt(settings, ["build"])
     assert result.ok, f"dbt build failed: {result.failures} (log {result.log_path})"
     return BuiltWarehouse(settings, truth)
+
+
+# the application is the composition root: it wires the one agent catalog into the engine
+from mops.app.catalog import compose  # noqa: E402
+
+compose()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from mops.core.base import StrictModel
 
 
-class AttributionParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class AttributionParameters(StrictModel):
     # touches older than this many days before the journey's end are dropped (the path mart already
     # caps converting paths at dbt var mops_attribution_lookback_days, so larger values change nothing)
     lookback_days: int = Field(default=30, ge=1, le=365)

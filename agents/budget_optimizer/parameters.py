@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from mops.core.base import StrictModel
 
 HISTORY_LOOKBACK_DAYS = 364  # how far before the run window the runner reads history (manifest lookback)
 SPEND_MAX_AGE_DAYS = 2.0  # spend older than this before the window end halts the agent (manifest freshness)
 
 
-class BudgetParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class BudgetParameters(StrictModel):
     total_daily_budget: float | None = Field(default=None, gt=0, description="None keeps the current total")
     objective: Literal["revenue", "conversions"] = "revenue"
     min_daily_spend: dict[str, float] = Field(default_factory=dict, description="channel -> floor per day")

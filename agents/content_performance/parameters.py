@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agents.content_performance.notes import NotesProvider
+from mops.core.base import StrictModel
 
 
-class ContentPerformanceParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+class ContentPerformanceParameters(StrictModel):
+    model_config = StrictModel.model_config | ConfigDict(arbitrary_types_allowed=True)
 
     # level of the effect intervals, the score intervals and the significance test
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)

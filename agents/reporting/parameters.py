@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from mops.core.base import StrictModel
 
 # The longest prior period the manifest reads before the window (fct_ad_performance_daily lookback).
 MAX_PRIOR_DAYS = 91
 
 
-class ReportingParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ReportingParameters(StrictModel):
     # days of the comparison period just before the window; None: as many as the window has
     prior_days: int | None = Field(default=None, ge=1, le=MAX_PRIOR_DAYS)
     # a channel or campaign whose daily spend grew by more than this while its ROAS fell is flagged

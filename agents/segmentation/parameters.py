@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from mops.core.base import StrictModel
 
 
-class SegmentationParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SegmentationParameters(StrictModel):
     recent_days: int = Field(default=30, ge=0, description="last purchase at most this many days ago: active")
     lapsing_days: int = Field(default=90, ge=0, description="... at most this many: lapsing")
     lost_days: int = Field(default=180, ge=0, description="... at most this many: dormant; older: gone")

@@ -17,8 +17,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from mops.core.base import StrictModel
 from mops.core.errors import MopsError
 
 ColumnType = Literal["varchar", "bigint", "double", "boolean", "date", "timestamp"]
@@ -61,11 +62,7 @@ class ContractError(MopsError):
     """A contract file that cannot be loaded, or a frame that breaks its contract."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Column(_Strict):
+class Column(StrictModel):
     name: str
     type: ColumnType
     nullable: bool = False
@@ -73,7 +70,7 @@ class Column(_Strict):
     description: str = ""
 
 
-class Check(_Strict):
+class Check(StrictModel):
     """A semantic rule on the whole frame.
 
     - sum_per_group: sum of `column` within each `by` group equals `equals` (a number) or the
@@ -101,7 +98,7 @@ class Check(_Strict):
         return self
 
 
-class ContractVersion(_Strict):
+class ContractVersion(StrictModel):
     version: int
     grain: str
     key: tuple[str, ...]
@@ -133,7 +130,7 @@ class ContractVersion(_Strict):
         return [c.name for c in self.columns]
 
 
-class Contract(_Strict):
+class Contract(StrictModel):
     table: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     owner: str
     description: str
@@ -283,7 +280,7 @@ def _run_check(frame: pd.DataFrame, check: Check, where: str) -> list[str]:
 # --- compatibility ----------------------------------------------------------------------------
 
 
-class Change(_Strict):
+class Change(StrictModel):
     """One difference between two versions and which readers it leaves working."""
 
     text: str

@@ -14,11 +14,11 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from mops.core.base import utcnow
 from mops.core.errors import RefusedFile
 from mops.core.landing import SQL_TYPES, LandingField, LandingTable, Registry
 
@@ -330,7 +330,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: LandingTable, path: Path, 
 
 def _write(con, table: LandingTable, version: str, rel: str, sha: str, rows: int, flat) -> None:
     """Replace the file's rows and its log entry in one transaction: all of it or nothing."""
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    loaded_at = utcnow()
     columns = ", ".join(q(f.name) for f in table.fields)
     con.execute("begin transaction")
     try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from mops.core.base import utcnow
 from mops.core.errors import RefusedFile
 from mops.core.ingest import (
     FILES_TABLE,
@@ -84,7 +84,7 @@ def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTab
 
 def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> None:
     """Replace the file's rows and its log entry in one PostgreSQL transaction: all of it or nothing."""
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    loaded_at = utcnow()
     try:
         with pg.cursor() as cursor:
             ensure_raw_table(cursor, table)

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from mops.core.base import StrictModel
 
 FieldType = Literal["varchar", "bigint", "double", "decimal", "date", "timestamp", "boolean", "json"]
 
@@ -28,11 +30,7 @@ SQL_TYPES: dict[str, str] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LandingField(_Strict):
+class LandingField(StrictModel):
     name: str
     type: FieldType
     staging: str = Field(description="Column name in the staging model (rename target).")
@@ -49,13 +47,13 @@ class LandingField(_Strict):
         return self.versions is None or version in self.versions
 
 
-class Check(_Strict):
+class Check(StrictModel):
     name: str
     sql: str
     message: str
 
 
-class LandingTable(_Strict):
+class LandingTable(StrictModel):
     source: str
     name: str
     description: str
@@ -107,7 +105,7 @@ class LandingTable(_Strict):
         return mapping
 
 
-class LandingSource(_Strict):
+class LandingSource(StrictModel):
     source: str
     description: str
     tables: dict[str, LandingTable]

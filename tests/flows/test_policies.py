@@ -69,9 +69,9 @@ def test_a_deadline_history_says_cannot_be_met_is_skipped_and_at_risk_warns(engi
                 for i in range(3)
             ]
         )
-        from flows.engine import STEP_RUN_TYPES
+        from mops.core.ops import OpsLog
 
-        warehouse.append_rows("ops", "workflow_steps", history, STEP_RUN_TYPES)
+        OpsLog(warehouse).append("workflow_steps", history)
     summary = run_once(settings, "budget", DAY, as_of="2026-07-01T05:55:00")
     assert step(summary, "budget")["status"] == "skipped"
     assert "cannot finish before the deadline" in step(summary, "budget")["message"]

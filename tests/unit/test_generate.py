@@ -4,15 +4,16 @@ import yaml
 
 from mops.app.generate import stale_files
 from mops.core.landing import load_registry
-from mops.core.settings import PROJECT_DIR
+from mops.core.settings import PROJECT_DIR, Settings
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 
 
 def test_generated_files_are_current():
-    from mops.core.catalog import load_catalog
+    from mops.app.catalog import build_catalog
 
-    assert stale_files(PROJECT_DIR, REGISTRY, load_catalog(PROJECT_DIR / "contracts")) == [], "run `mops generate`"
+    catalog = build_catalog(Settings(project_dir=PROJECT_DIR))
+    assert stale_files(PROJECT_DIR, REGISTRY, catalog) == [], "run `mops generate`"
 
 
 def test_dbt_sources_declare_exactly_the_registry_fields_with_their_types():

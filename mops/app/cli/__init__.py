@@ -155,12 +155,10 @@ def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = Non
 def generate(check: Annotated[bool, typer.Option(help="Only report files that are out of date.")] = False) -> None:
     """Regenerate dbt sources, macros, exposures, JSON Schemas and docs from contracts/ and the agents."""
     from mops.app.generate import stale_files, write_generated
-    from mops.core.catalog import load_catalog
 
     settings = get_settings()
     registry = _registry(settings)
-    catalog = load_catalog(settings.contracts_dir)
-    catalog.validate()
+    catalog = _catalog(settings)
     if check:
         stale = stale_files(settings.project_dir, registry, catalog)
         if stale:
@@ -308,11 +306,9 @@ app.add_typer(agent_app, name="agent")
 
 
 def _catalog(settings: Settings):
-    from mops.core.catalog import load_catalog
+    from mops.app.catalog import build_catalog
 
-    catalog = load_catalog(settings.contracts_dir)
-    catalog.validate()
-    return catalog
+    return build_catalog(settings)
 
 
 @app.command()
@@ -645,6 +641,9 @@ def main() -> None:  # pragma: no cover
     # the run summary is the output; Prefect's own chatter (and its usage telemetry) only on request
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from mops.app.catalog import compose
+
+    compose()
     try:
         app()
     except MopsError as exc:

@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from mops.core.base import StrictModel
 from mops.core.runtime.context import RunContext
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FailurePolicy(_Strict):
+class FailurePolicy(StrictModel):
     """What the workflow engine does when the agent fails (a workflow spec may override it)."""
 
     on_failure: Literal["retry", "skip", "halt"] = "halt"
@@ -29,7 +26,7 @@ class FailurePolicy(_Strict):
     retry_delay_seconds: float = Field(default=1.0, ge=0)
 
 
-class Read(_Strict):
+class Read(StrictModel):
     """One input: a dbt model (mart) or another agent's output table.
 
     version: the contract version read; None reads the latest (unpinned).
@@ -58,12 +55,12 @@ class Read(_Strict):
         return self
 
 
-class Write(_Strict):
+class Write(StrictModel):
     table: str
     version: int  # the contract version the function returns
 
 
-class AgentManifest(_Strict):
+class AgentManifest(StrictModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     owner: str
     description: str
@@ -74,7 +71,7 @@ class AgentManifest(_Strict):
     failure_policy: FailurePolicy = FailurePolicy()
 
 
-class Decision(_Strict):
+class Decision(StrictModel):
     """Something an agent decided or flagged, with how sure it is."""
 
     kind: str

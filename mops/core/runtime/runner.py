@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
+from mops.core.base import utcnow
 from mops.core.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
+from mops.core.ops import OpsLog
 from mops.core.runtime.agent import Agent, AgentResult, Decision, Read
 from mops.core.runtime.context import ContextMismatch, RunContext
 from mops.core.runtime.gates import (
@@ -31,43 +33,6 @@ from mops.core.runtime.gates import (
 from mops.core.warehouse.adapter import Warehouse, Window
 
 AGENTS_SCHEMA = "agents"
-OPS_SCHEMA = "ops"
-
-RUN_LOG_TYPES = {
-    "run_id": "varchar",
-    "agent": "varchar",
-    "status": "varchar",
-    "started_at": "timestamp",
-    "finished_at": "timestamp",
-    "duration_s": "double precision",
-    "compute_s": "double precision",
-    "context_key": "varchar",
-    "context": "varchar",
-    "rows_written": "varchar",
-    "message": "varchar",
-}
-DECISION_LOG_TYPES = {
-    "run_id": "varchar",
-    "agent": "varchar",
-    "kind": "varchar",
-    "subject": "varchar",
-    "action": "varchar",
-    "value": "double precision",
-    "low": "double precision",
-    "high": "double precision",
-    "confidence": "double precision",
-    "reason": "varchar",
-    "details": "varchar",
-    "decided_at": "timestamp",
-}
-READ_LOG_TYPES = {
-    "run_id": "varchar",
-    "agent": "varchar",
-    "input": "varchar",
-    "rows": "bigint",
-    "read_at": "timestamp",
-}
-
 
 class PermissionDenied(MopsError):
     """The run lacks a permission the agent needs (e.g. PII)."""
@@ -88,9 +53,6 @@ class AgentRun:
     message: str = ""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 class Runner:
     """Runs agents against one warehouse; holds the contracts and the clock used for deprecations."""
@@ -104,6 +66,7 @@ class Runner:
         contracts: dict[str, Contract] | None = None,
     ):
         self.warehouse = warehouse
+        self.ops = OpsLog(warehouse)
         self.catalog = catalog or {}
         self.settings = warehouse.settings
         self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
@@ -119,13 +82,7 @@ class Runner:
         return Window(read.window_column, context.window_start - timedelta(days=read.lookback_days), context.window_end)
 
     def _history(self, agent: str, label: str) -> list[int]:
-        if not self.warehouse.exists(OPS_SCHEMA, "agent_reads"):
-            return []
-        rows = self.warehouse.query(
-            "select rows from ops.agent_reads where agent = ? and input = ? order by read_at desc limit 10",
-            [agent, label],
-        )
-        return [int(r) for r in rows["rows"]]
+        return self.ops.read_volumes(agent, label)
 
     def _read_agent_table(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
         contract = self.contracts[read.name]
@@ -214,10 +171,10 @@ class Runner:
                     "agent": agent.name,
                     "input": [v[0] for v in volumes],
                     "rows": [v[1] for v in volumes],
-                    "read_at": _now(),
+                    "read_at": utcnow(),
                 }
             )
-            self.warehouse.append_rows(OPS_SCHEMA, "agent_reads", log, READ_LOG_TYPES)
+            self.ops.append("agent_reads", log)
         return inputs
 
     # --- outputs ------------------------------------------------------------------------------
@@ -235,7 +192,7 @@ class Runner:
         """The tables to write (latest and shadow versions), each validated against its contract."""
         problems: list[str] = []
         tables = {}
-        written_at = _now()
+        written_at = utcnow()
         for write in agent.manifest.writes:
             contract = self.contracts[write.table]
             version = contract.version(write.version)
@@ -271,7 +228,7 @@ class Runner:
 
     def run(self, agent: Agent, context: RunContext, parameters: BaseModel | None = None) -> AgentRun:
         """Gate, run, validate and write; on any failure the previous outputs stay whole."""
-        started = _now()
+        started = utcnow()
         clock = time.perf_counter()
         run = AgentRun(agent.name, context, "failed", started, 0.0)
         try:
@@ -337,7 +294,7 @@ class Runner:
                     "agent": run.agent,
                     "status": run.status,
                     "started_at": run.started_at,
-                    "finished_at": _now(),
+                    "finished_at": utcnow(),
                     "duration_s": run.duration_s,
                     "compute_s": run.compute_s,
                     "context_key": run.context.key,
@@ -347,7 +304,7 @@ class Runner:
                 }
             ]
         )
-        self.warehouse.append_rows(OPS_SCHEMA, "agent_runs", record, RUN_LOG_TYPES)
+        self.ops.append("agent_runs", record)
         if run.decisions:
             decisions = pd.DataFrame(
                 [
@@ -356,12 +313,12 @@ class Runner:
                         "agent": run.agent,
                         **d.model_dump(exclude={"details"}),
                         "details": json.dumps(d.details, default=str),
-                        "decided_at": _now(),
+                        "decided_at": utcnow(),
                     }
                     for d in run.decisions
                 ]
             )
-            self.warehouse.append_rows(OPS_SCHEMA, "decisions", decisions, DECISION_LOG_TYPES)
+            self.ops.append("decisions", decisions)
 
 
 def read_inputs(warehouse: Warehouse, agent: Agent, context: RunContext, **options) -> dict[str, pd.DataFrame]:

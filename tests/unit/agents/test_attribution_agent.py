@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from agents import get_agent
 from agents.attribution import AGENT, AttributionParameters, to_v1
+from mops.app.catalog import get_agent
 from mops.core.contracts import load_contracts, validate_frame
 from mops.core.runtime.context import ATTRIBUTION_MODELS, RunContext
-from mops.core.settings import PROJECT_DIR
+from mops.core.settings import PROJECT_DIR, Settings
 from tests.unit.agents.test_attribution_models import paths_frame
 
 CONTRACTS = load_contracts(PROJECT_DIR / "contracts" / "agents")
@@ -38,7 +38,7 @@ def inputs(spend: dict[str, float]) -> dict[str, pd.DataFrame]:
 
 
 def test_agent_is_discovered():
-    assert get_agent("attribution") is AGENT
+    assert get_agent(Settings(), "attribution") is AGENT
 
 
 @pytest.mark.parametrize("model", ATTRIBUTION_MODELS)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mops.core.catalog import Catalog, CatalogError, exposures_yaml, sources_yaml
+from mops.app.generate_agents import exposures_yaml, sources_yaml
+from mops.core.catalog import Catalog, CatalogError
 from mops.core.compat import compare, contracts_at
 from mops.core.contracts import load_contracts, parse_contract
 from mops.core.runtime.agent import Agent, AgentManifest, Read, Write

@@ -1,0 +1,66 @@
+"""The composition root: the one catalog of agents and contracts, built from settings.
+
+Agents are discovered in the `agents` package and in `MOPS_AGENT_MODULES` (modules exporting
+`AGENT` or `AGENTS`); contracts come from `contracts/agents/`. Every command and every workflow run
+uses this catalog, and it is validated whole (one writer per table, known versions, no cycle), so
+an external agent cannot bypass the checks by running outside a workflow that contains its rivals.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+
+import agents as agents_package
+from mops.core.catalog import Catalog
+from mops.core.contracts import load_contracts
+from mops.core.errors import MopsError
+from mops.core.runtime.agent import Agent
+from mops.core.settings import Settings
+
+
+@cache
+def discover_agents(extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
+    """Every agent package under agents/ and in `extra_modules` (AGENT or AGENTS), keyed by name."""
+    found: dict[str, Agent] = {}
+    prefix = agents_package.__name__
+    modules = [f"{prefix}.{m.name}" for m in pkgutil.iter_modules(agents_package.__path__) if m.ispkg]
+    for name in [*modules, *extra_modules]:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise MopsError(f"agent module {name!r} (MOPS_AGENT_MODULES) cannot be imported: {exc}") from exc
+        for agent in [getattr(module, "AGENT", None), *getattr(module, "AGENTS", ())]:
+            if isinstance(agent, Agent):
+                if agent.name in found and found[agent.name] is not agent:
+                    raise MopsError(f"two agents are named {agent.name!r} (second one in {name})")
+                found[agent.name] = agent
+    return dict(sorted(found.items()))
+
+
+@cache
+def _catalog(contracts_dir: Path, extra_modules: tuple[str, ...]) -> Catalog:
+    catalog = Catalog(discover_agents(extra_modules), load_contracts(contracts_dir / "agents"))
+    catalog.validate()
+    return catalog
+
+
+def build_catalog(settings: Settings) -> Catalog:
+    """The validated catalog the settings describe (cached: agents are modules, loaded once)."""
+    return _catalog(settings.contracts_dir, tuple(settings.agent_modules))
+
+
+def get_agent(settings: Settings, name: str) -> Agent:
+    agents = build_catalog(settings).agents
+    if name not in agents:
+        raise MopsError(f"unknown agent {name!r}; known agents: {', '.join(agents) or 'none'}")
+    return agents[name]
+
+
+def compose() -> None:
+    """Wire the catalog into the engine: workflow runs (CLI, served or on a worker) use this one."""
+    from flows.registry import use_catalog
+
+    use_catalog(build_catalog)
