@@ -1,9 +1,10 @@
 """The composition root: the one catalog of agents and contracts, built from settings.
 
-Agents are discovered in the `agents` package and in `MOPS_AGENT_MODULES` (modules exporting
-`AGENT` or `AGENTS`); contracts come from `contracts/agents/`. Every command and every workflow run
-uses this catalog, and it is validated whole (one writer per table, known versions, no cycle), so
-an external agent cannot bypass the checks by running outside a workflow that contains its rivals.
+Agents are discovered in the sub-packages of `MOPS_AGENT_PACKAGES` (default: the `agents` package)
+and in `MOPS_AGENT_MODULES` (modules exporting `AGENT` or `AGENTS`); contracts come from
+`contracts/agents/`. Every command and every workflow run uses this catalog, and it is validated
+whole (one writer per table, known versions, no cycle), so an external agent cannot bypass the
+checks by running in a workflow that does not contain its rivals.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-import agents as agents_package
 from mops.core.catalog import Catalog
 from mops.core.contracts import load_contracts
 from mops.core.errors import MopsError
@@ -21,17 +21,23 @@ from mops.core.runtime.agent import Agent
 from mops.core.settings import Settings
 
 
+def _import(name: str, setting: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise MopsError(f"agent module {name!r} ({setting}) cannot be imported: {exc}") from exc
+
+
 @cache
-def discover_agents(extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
-    """Every agent package under agents/ and in `extra_modules` (AGENT or AGENTS), keyed by name."""
+def discover_agents(packages: tuple[str, ...] = ("agents",), extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
+    """Every agent sub-package of `packages` and every module in `extra_modules` (AGENT or AGENTS), by name."""
     found: dict[str, Agent] = {}
-    prefix = agents_package.__name__
-    modules = [f"{prefix}.{m.name}" for m in pkgutil.iter_modules(agents_package.__path__) if m.ispkg]
+    modules = []
+    for package in packages:
+        root = _import(package, "MOPS_AGENT_PACKAGES")
+        modules += [f"{package}.{m.name}" for m in pkgutil.iter_modules(root.__path__) if m.ispkg]
     for name in [*modules, *extra_modules]:
-        try:
-            module = importlib.import_module(name)
-        except ImportError as exc:
-            raise MopsError(f"agent module {name!r} (MOPS_AGENT_MODULES) cannot be imported: {exc}") from exc
+        module = _import(name, "MOPS_AGENT_MODULES")
         for agent in [getattr(module, "AGENT", None), *getattr(module, "AGENTS", ())]:
             if isinstance(agent, Agent):
                 if agent.name in found and found[agent.name] is not agent:
@@ -41,15 +47,15 @@ def discover_agents(extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
 
 
 @cache
-def _catalog(contracts_dir: Path, extra_modules: tuple[str, ...]) -> Catalog:
-    catalog = Catalog(discover_agents(extra_modules), load_contracts(contracts_dir / "agents"))
+def _catalog(contracts_dir: Path, packages: tuple[str, ...], extra_modules: tuple[str, ...]) -> Catalog:
+    catalog = Catalog(discover_agents(packages, extra_modules), load_contracts(contracts_dir / "agents"))
     catalog.validate()
     return catalog
 
 
 def build_catalog(settings: Settings) -> Catalog:
     """The validated catalog the settings describe (cached: agents are modules, loaded once)."""
-    return _catalog(settings.contracts_dir, tuple(settings.agent_modules))
+    return _catalog(settings.contracts_dir, tuple(settings.agent_packages), tuple(settings.agent_modules))
 
 
 def get_agent(settings: Settings, name: str) -> Agent:

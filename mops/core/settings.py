@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     # Folder of workflow specs (*.yml) the engine runs and serves.
     workflows_dir: Path = Path("flows/workflows")
+    # Packages whose sub-packages are agents (each exports AGENT); [] runs only agent_modules' agents.
+    agent_packages: list[str] = Field(default_factory=lambda: ["agents"])
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).
     agent_modules: list[str] = Field(default_factory=list)
 

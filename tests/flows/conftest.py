@@ -36,6 +36,8 @@ def engine(built_warehouse, prefect_server, tmp_path, monkeypatch):
     monkeypatch.setenv("MOPS_LANDING_DIR", str(settings.landing_path))
     monkeypatch.setenv("MOPS_WORKFLOWS_DIR", str(specs))
     monkeypatch.setenv("MOPS_AGENT_MODULES", json.dumps(["tests.flow_agents"]))
+    # the toy agents stand in for the real ones (one writer per table holds across the whole catalog)
+    monkeypatch.setenv("MOPS_AGENT_PACKAGES", "[]")
     from mops.core.settings import get_settings
 
     return get_settings(), specs
