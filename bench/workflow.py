@@ -68,18 +68,21 @@ def engine(settings) -> dict:
     from flows.local import run_once
 
     summary = run_once(settings, "daily", RUN_DATE, mode="backfill")
-    if summary["status"] != "succeeded":
-        raise SystemExit(f"daily failed: {[s for s in summary['steps'] if s['status'] != 'succeeded']}")
+    if summary.status != "succeeded":
+        raise SystemExit(f"daily failed: {[s for s in summary.steps if s.status != 'succeeded']}")
     return {
-        "wall_s": round(summary["wall_s"], 3),
-        "critical_path_s": round(summary["critical_path_s"], 3),
-        "overhead_s": round(summary["overhead_s"], 3),
-        "overhead_share": round(summary["overhead_share"], 4),
-        "steps": {s["step"]: s["duration_s"] for s in summary["steps"]},
+        "wall_s": round(summary.wall_s, 3),
+        "critical_path_s": round(summary.critical_path_s, 3),
+        "overhead_s": round(summary.overhead_s, 3),
+        "overhead_share": round(summary.overhead_share, 4),
+        "steps": {s.step: s.duration_s for s in summary.steps},
     }
 
 
 def main() -> None:
+    from mops.app.catalog import compose
+
+    compose()  # the application wires the agent catalog into the engine
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "workflow.json")

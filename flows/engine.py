@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
+from flows.summary import ApprovalOutcome, StepSummary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
 from mops.core.ops import OpsLog
@@ -52,21 +53,21 @@ class StepOutcome:
     artifacts: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def summary(self) -> dict:
-        return {
-            "step": self.step,
-            "kind": self.kind,
-            "status": self.status,
-            "duration_s": round(self.duration_s, 3),
-            "attempts": self.attempts,
-            "message": self.message,
-            "stale_inputs": list(self.stale_inputs),
-            "decisions": len(self.decisions),
-            "approvals": self.approvals,
-            "rows_written": self.rows_written,
-            "artifacts": self.artifacts,
-            "warnings": self.warnings,
-        }
+    def summary(self) -> StepSummary:
+        return StepSummary(
+            step=self.step,
+            kind=self.kind,
+            status=self.status,
+            duration_s=round(self.duration_s, 3),
+            attempts=self.attempts,
+            message=self.message,
+            stale_inputs=list(self.stale_inputs),
+            decisions=len(self.decisions),
+            approvals=[ApprovalOutcome.model_validate(a) for a in self.approvals],
+            rows_written=self.rows_written,
+            artifacts=self.artifacts,
+            warnings=self.warnings,
+        )
 
 
 class WarehouseSession:

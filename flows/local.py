@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flows.events import Event, last_event_start, record_event, stop_reason
 from flows.locking import warehouse_lock
 from flows.registry import load_plans
+from flows.summary import RunSummary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.settings import Settings
@@ -24,7 +25,7 @@ def _quiet_prefect():
     return temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
-def run_once(settings: Settings, workflow: str, run_date: date, mode: str = "live", chain=(), **options) -> dict:
+def run_once(settings: Settings, workflow: str, run_date: date, mode: str = "live", chain=(), **options) -> RunSummary:
     from flows.workflow import run_workflow
 
     with _quiet_prefect():
@@ -35,17 +36,17 @@ def run_with_events(
     settings: Settings,
     workflow: str,
     run_date: date,
-    on_summary: Callable[[dict], None] | None = None,
+    on_summary: Callable[[RunSummary], None] | None = None,
     chain: tuple[str, ...] = (),
     **options,
-) -> list[dict]:
+) -> list[RunSummary]:
     """Run a workflow, then every workflow its events trigger (guarded), depth first."""
     summary = run_once(settings, workflow, run_date, chain=chain, **options)
     plans = load_plans(settings)
     listeners = {name: plan.spec for name, plan in plans.items() if plan.spec.trigger.event}
     started: list[tuple[str, tuple[str, ...]]] = []
-    for name in summary["events"]:
-        event = Event(name, workflow, summary["run_id"], summary["run_date"], (*chain, workflow))
+    for name in summary.events:
+        event = Event(name, workflow, summary.run_id, summary.run_date, (*chain, workflow))
         for target, spec in listeners.items():
             if spec.trigger.event != name:
                 continue
@@ -53,9 +54,9 @@ def run_with_events(
                 reason = stop_reason(event, spec, last_event_start(warehouse, target), utcnow())
                 record_event(warehouse, event, target, "stopped" if reason else "triggered", reason or "", utcnow())
             if reason:
-                summary.setdefault("stopped_events", []).append(f"{name} -> {target}: {reason}")
+                summary.stopped_events.append(f"{name} -> {target}: {reason}")
             else:
-                summary.setdefault("started_events", []).append(f"{name} -> {target}")
+                summary.started_events.append(f"{name} -> {target}")
                 started.append((target, event.chain))
     if on_summary:
         on_summary(summary)
@@ -66,8 +67,8 @@ def run_with_events(
 
 
 def backfill(
-    settings: Settings, workflow: str, first: date, last: date, on_summary: Callable[[dict], None] | None = None
-) -> list[dict]:
+    settings: Settings, workflow: str, first: date, last: date, on_summary: Callable[[RunSummary], None] | None = None
+) -> list[RunSummary]:
     """One run per day, oldest first; outputs are partitioned by run context, so each day is idempotent."""
     if last < first:
         raise MopsError(f"backfill: --to {last} is before --from {first}")

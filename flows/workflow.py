@@ -36,6 +36,7 @@ from flows.engine import (
 from flows.locking import warehouse_lock
 from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
+from flows.summary import RunSummary, markdown_summary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.runtime.context import RunContext
@@ -91,7 +92,7 @@ def run_workflow(
     as_of: str | None = None,
     run_id: str | None = None,
     approvals: str = "wait",
-) -> dict:
+) -> RunSummary:
     """Run one workflow spec for one day; returns the run summary (also recorded in ops)."""
     settings = get_settings()
     plan, catalog = load_plan(settings, workflow)
@@ -113,7 +114,7 @@ def run_workflow(
         return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of)
 
 
-def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -> dict:
+def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -> RunSummary:
     wall = time.perf_counter()
     workflow = plan.spec.name
     started = datetime.fromisoformat(as_of) if as_of else utcnow()
@@ -141,31 +142,31 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
         wall_s = time.perf_counter() - wall
         kpi = overhead(plan, outcomes, wall_s)
-        summary = {
-            "run_id": context.run_id,
-            "workflow": workflow,
-            "spec_hash": plan.spec_hash,
-            "mode": mode,
-            "run_date": day.isoformat(),
-            "status": run_status(outcomes),
-            "context": context.describe(),
-            "event_chain": chain,
-            "steps": [outcomes[s].summary() for s in plan.order if s in outcomes],
-            "events": emitted_events(outcomes, plan),
+        summary = RunSummary(
+            run_id=context.run_id,
+            workflow=workflow,
+            spec_hash=plan.spec_hash,
+            mode=mode,
+            run_date=day.isoformat(),
+            status=run_status(outcomes),
+            context=context.describe(),
+            event_chain=chain,
+            steps=[outcomes[s].summary() for s in plan.order if s in outcomes],
+            events=emitted_events(outcomes, plan),
             **kpi,
-        }
+        )
         record = {
             "run_id": context.run_id,
             "workflow": workflow,
             "spec_hash": plan.spec_hash,
             "mode": mode,
             "run_date": day,
-            "status": summary["status"],
+            "status": summary.status,
             "started_at": started,
             "finished_at": utcnow() + offset,
             "event_chain": json.dumps(chain),
             "context": context.model_dump_json(),
-            "steps": json.dumps(summary["steps"], default=str),
+            "steps": json.dumps([step.model_dump() for step in summary.steps], default=str),
             **kpi,
         }
         record_run(session.get(), record, outcomes)
@@ -175,27 +176,25 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
     return summary
 
 
-def _publish(summary: dict) -> None:
+def _publish(summary: RunSummary) -> None:
     """Summary (and the report, where one was written) as Prefect artifacts; events to Prefect's bus."""
     from prefect.artifacts import create_markdown_artifact
     from prefect.events import emit_event
 
-    from flows.summary import markdown_summary
-
-    key = f"mops-{summary['workflow']}".replace("_", "-")
-    create_markdown_artifact(markdown_summary(summary), key=key, description=f"mops {summary['workflow']} run")
-    for step in summary["steps"]:
-        report = step["artifacts"].get("report.md")
+    key = f"mops-{summary.workflow}".replace("_", "-")
+    create_markdown_artifact(markdown_summary(summary), key=key, description=f"mops {summary.workflow} run")
+    for step in summary.steps:
+        report = step.artifacts.get("report.md")
         if report:
             with open(report) as handle:
                 create_markdown_artifact(handle.read(), key="mops-report", description="performance report")
-    for name in summary["events"]:
+    for name in summary.events:
         emit_event(
             event=name,
-            resource={"prefect.resource.id": f"mops.workflow.{summary['workflow']}", "mops.run_id": summary["run_id"]},
+            resource={"prefect.resource.id": f"mops.workflow.{summary.workflow}", "mops.run_id": summary.run_id},
             payload={
-                "run_date": summary["run_date"],
-                "chain": ",".join([*summary["event_chain"], summary["workflow"]]),
-                "source_run_id": summary["run_id"],
+                "run_date": summary.run_date,
+                "chain": ",".join([*summary.event_chain, summary.workflow]),
+                "source_run_id": summary.run_id,
             },
         )

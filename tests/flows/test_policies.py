@@ -31,7 +31,7 @@ def budget_spec(specs, timeout=1.0, before="23:59"):
 
 
 def step(summary, step_id):
-    return next(s for s in summary["steps"] if s["step"] == step_id)
+    return next(s for s in summary.steps if s.step == step_id)
 
 
 def applied(settings) -> pd.DataFrame:
@@ -44,9 +44,9 @@ def test_a_missed_deadline_skips_the_step_instead_of_applying_late(engine):
     budget_spec(specs, before="06:00")
     summary = run_once(settings, "budget", DAY, as_of="2026-07-01T06:00:00")
     budget = step(summary, "budget")
-    assert budget["status"] == "skipped"
-    assert "deadline 06:00 (UTC) passed" in budget["message"] and "not applied late" in budget["message"]
-    assert budget["approvals"] == []
+    assert budget.status == "skipped"
+    assert "deadline 06:00 (UTC) passed" in budget.message and "not applied late" in budget.message
+    assert budget.approvals == []
 
 
 def test_a_deadline_history_says_cannot_be_met_is_skipped_and_at_risk_warns(engine):
@@ -73,11 +73,11 @@ def test_a_deadline_history_says_cannot_be_met_is_skipped_and_at_risk_warns(engi
 
         OpsLog(warehouse).append("workflow_steps", history)
     summary = run_once(settings, "budget", DAY, as_of="2026-07-01T05:55:00")
-    assert step(summary, "budget")["status"] == "skipped"
-    assert "cannot finish before the deadline" in step(summary, "budget")["message"]
+    assert step(summary, "budget").status == "skipped"
+    assert "cannot finish before the deadline" in step(summary, "budget").message
     risky = run_once(settings, "budget", DAY, as_of="2026-07-01T05:45:00", approvals="defer")
-    assert step(risky, "budget")["status"] == "succeeded"
-    assert any("deadline at risk" in w for w in step(risky, "budget")["warnings"])
+    assert step(risky, "budget").status == "succeeded"
+    assert any("deadline at risk" in w for w in step(risky, "budget").warnings)
 
 
 def _decide_when_requested(settings, approve: bool, subject=None):
@@ -102,7 +102,7 @@ def test_an_approval_granted_applies_the_decision(engine):
     reviewer = _decide_when_requested(settings, approve=True)
     summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
     reviewer.join()
-    statuses = {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}
+    statuses = {a.subject: a.status for a in step(summary, "budget").approvals}
     assert statuses == {"google_ads": "approved", "meta_ads": "auto_applied"}  # 30% needs approval, 5% does not
     rows = applied(settings)
     assert rows.status.tolist() == ["approved", "auto_applied"]
@@ -115,14 +115,14 @@ def test_an_approval_rejected_is_not_applied(engine):
     reviewer = _decide_when_requested(settings, approve=False)
     summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
     reviewer.join()
-    assert {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}["google_ads"] == "rejected"
+    assert {a.subject: a.status for a in step(summary, "budget").approvals}["google_ads"] == "rejected"
 
 
 def test_an_approval_nobody_gives_expires(engine):
     settings, specs = engine
     budget_spec(specs, timeout=0.01)  # 0.6 s
     summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
-    assert {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}["google_ads"] == "expired"
+    assert {a.subject: a.status for a in step(summary, "budget").approvals}["google_ads"] == "expired"
     assert applied(settings).status.tolist() == ["expired", "auto_applied"]
 
 
@@ -145,11 +145,11 @@ def test_an_event_starts_the_listening_workflow_once_and_the_cooldown_stops_repe
     for name, body in EVENTS.items():
         write_spec(specs, name, body)
     first = run_with_events(settings, "watch", DAY, approvals="defer")
-    assert [s["workflow"] for s in first] == ["watch", "react"]
-    assert first[1]["event_chain"] == ["watch"]
+    assert [s.workflow for s in first] == ["watch", "react"]
+    assert first[1].event_chain == ["watch"]
     again = run_with_events(settings, "watch", DAY, approvals="defer")
-    assert [s["workflow"] for s in again] == ["watch"]
-    assert any("cooldown" in stopped for stopped in again[0]["stopped_events"])
+    assert [s.workflow for s in again] == ["watch"]
+    assert any("cooldown" in stopped for stopped in again[0].stopped_events)
     with open_warehouse(settings) as warehouse:
         events = warehouse.query("select target_workflow, status, reason from ops.events order by occurred_at")
     assert events.status.tolist() == ["triggered", "stopped"]
@@ -173,7 +173,7 @@ def test_a_backfill_rerun_produces_identical_outputs(engine):
     settings, specs = engine
     write_spec(specs, "attrib", "steps:\n  - {id: attribution, agent: t_attribution}\n")
     first_days = backfill(settings, "attrib", DAY - timedelta(days=2), DAY)
-    assert [s["run_date"] for s in first_days] == ["2026-06-28", "2026-06-29", "2026-06-30"]
+    assert [s.run_date for s in first_days] == ["2026-06-28", "2026-06-29", "2026-06-30"]
 
     def outputs():
         with open_warehouse(settings) as warehouse:
@@ -213,10 +213,10 @@ def test_a_deferred_approval_is_recorded_when_decided_after_the_run(engine):
     settings, specs = engine
     budget_spec(specs, timeout=5.0)
     summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER, approvals="defer")
-    assert {a["subject"]: a["status"] for a in step(summary, "budget")["approvals"]}["google_ads"] == "pending"
+    assert {a.subject: a.status for a in step(summary, "budget").approvals}["google_ads"] == "pending"
     store = ApprovalStore(settings.var_path / "approvals")
-    changed = store.decide(summary["run_id"], approve=True, subjects=["google_ads"], by="anna")
-    record_deferred(settings, store.read(summary["run_id"]), changed)
+    changed = store.decide(summary.run_id, approve=True, subjects=["google_ads"], by="anna")
+    record_deferred(settings, store.read(summary.run_id), changed)
     rows = applied(settings)
     assert sorted(zip(rows.subject, rows.status, strict=True)) == [
         ("google_ads", "approved"),

@@ -88,6 +88,13 @@ class DbtManifest:
         return ModelRelation(model, version, node["schema"], node["alias"], columns, pii)
 
 
+    def public_relations(self) -> list[ModelRelation]:
+        """Every version of every public model (the unified model agents and analysts read), by name."""
+        nodes = [n for n in self._nodes.values() if n["resource_type"] == "model" and n.get("access") == "public"]
+        nodes.sort(key=lambda n: (n["name"], str(n.get("version"))))
+        return [self.resolve(n["name"], n.get("version")) for n in nodes]
+
+
 @dataclass(frozen=True)
 class Window:
     """Rows whose `column` falls on the days start..end (inclusive)."""

@@ -1,0 +1,88 @@
+"""Agent commands: the inventory and running one agent for a run context."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mops.app.cli import render
+from mops.app.cli.common import catalog, console, fail
+from mops.core.settings import get_settings
+
+app = typer.Typer()
+agent_app = typer.Typer(help="Run and inspect single agents.", no_args_is_help=True)
+app.add_typer(agent_app, name="agent")
+
+
+@app.command()
+def inventory(
+    output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Every agent: reads, writes, decisions, PII need, owner, and who depends on it (derived from manifests)."""
+    import json
+
+    rows = catalog(get_settings()).inventory()
+    if output_format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    render.inventory(rows)
+
+
+def _parse_params(agent, values: list[str]):
+    raw = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise fail(f"--param {item!r}: expected KEY=VALUE")
+        raw[key] = value
+    try:
+        return agent.parameters.model_validate(raw)
+    except ValueError as exc:
+        raise fail(f"parameters of agent {agent.name}: {exc}") from exc
+
+
+@agent_app.command("run")
+def agent_run(
+    name: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
+    run_date: Annotated[str, typer.Option("--date", help="Last day of the run window (YYYY-MM-DD).")],
+    window_days: Annotated[int, typer.Option(help="Days in the run window.")] = 28,
+    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "markov",
+    param: Annotated[list[str] | None, typer.Option(help="Agent parameter KEY=VALUE (repeatable).")] = None,
+    allow_pii: Annotated[bool, typer.Option(help="Grant the run permission to read PII columns.")] = False,
+) -> None:
+    """Run one agent against the warehouse for a run context; its outputs replace the previous ones atomically."""
+    from datetime import date
+
+    from mops.core.runtime.context import RunContext
+    from mops.core.runtime.runner import Runner
+    from mops.core.warehouse.adapter import open_warehouse
+
+    settings = get_settings()
+    agents = catalog(settings).agents
+    if name not in agents:
+        raise fail(f"unknown agent {name!r}; known: {', '.join(agents)}")
+    agent = agents[name]
+    parameters = _parse_params(agent, param or [])
+    try:
+        context = RunContext.for_day(
+            date.fromisoformat(run_date),
+            window_days,
+            attribution_model=attribution_model,
+            reporting_currency=settings.reporting_currency,
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    with open_warehouse(settings) as warehouse:
+        run = Runner(warehouse, allow_pii=allow_pii, catalog=agents).run(agent, context, parameters)
+    console.print(
+        f"[green]{run.agent} {run.status}[/] in {run.duration_s:.2f} s (agent compute {run.compute_s:.2f} s); "
+        f"{escape(context.describe())}"
+    )
+    for relation, rows in run.rows_written.items():
+        console.print(f"  wrote {relation}: {rows:,} rows")
+    if run.decisions:
+        render.decisions(run.decisions)
+    for artifact, path in run.artifacts.items():
+        console.print(f"  artifact {escape(artifact)}: {escape(str(path))}")
