@@ -22,6 +22,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mops generate --check
 	mkdir -p $(dir $(LINT_WAREHOUSE))
 	cd dbt_project && MOPS_WAREHOUSE_PATH=$(LINT_WAREHOUSE) DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
