@@ -7,6 +7,7 @@ task; the benchmark submits plain function calls, so orchestration overhead can 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,14 @@ from mops.core.settings import Settings
 from mops.core.warehouse.adapter import Warehouse, open_warehouse
 
 TRANSIENT = (WarehouseBusy, ConnectionError, TimeoutError)
+# dbt failures worth retrying: a DuckDB file held by another process, a PostgreSQL lock or serialization
+# conflict, a dropped connection. Any other failure (a test, a compile error, a model named "lock") is not.
+TRANSIENT_DBT_ERRORS = re.compile(
+    r"Could not set lock on file|Conflicting lock is held|could not obtain lock|deadlock detected|"
+    r"could not serialize access|canceling statement due to lock timeout|server closed the connection|"
+    r"connection refused",
+    re.IGNORECASE,
+)
 
 
 class TransientError(MopsError):
@@ -122,8 +131,8 @@ def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
     run.session.release()  # dbt needs the warehouse file to itself
     result = run_dbt(run.settings, args)
     if not result.ok:
-        lock = any("lock" in f.lower() for f in result.failures)
-        error = TransientError if lock else StepFailed
+        transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
+        error = TransientError if transient else StepFailed
         raise error(f"dbt {' '.join(args)} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
     return {}
 
@@ -205,7 +214,7 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.approvals = _approvals(planned, run, agent_run.decisions)
             outcome.status = "succeeded"
             break
-        except Exception as exc:  # noqa: BLE001 - the policy decides, the message is kept
+        except Exception as exc:  # any failure: the policy decides, the message is kept
             outcome.message = f"{type(exc).__name__}: {exc}"
             transient = isinstance(exc, TRANSIENT + (TransientError,))
             if transient and attempt < retries:

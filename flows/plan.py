@@ -14,7 +14,8 @@ from graphlib import CycleError, TopologicalSorter
 from zoneinfo import ZoneInfo
 
 from flows.spec import SpecError, Step, StepPolicy, WorkflowSpec
-from mops.core.runtime.agent import Agent
+from mops.core.runtime.agent import Agent, writers_of, written_versions
+from mops.core.runtime.context import ATTRIBUTION_OUTPUT
 
 DBT_BUILT_EVENT = "mops.dbt.built"
 
@@ -110,6 +111,7 @@ def build_plan(spec: WorkflowSpec, spec_hash: str, agents: dict[str, Agent]) -> 
         unknown = sorted(set(step.parameters) - set(agent.parameters.model_fields))
         if unknown:
             problems.append(f"{where}, step {step.id}: agent {agent.name} has no parameters {unknown}")
+    problems += _attribution_version_problems(spec, agents)
     if problems:
         raise SpecError("\n".join(problems))
     dbt_steps = [s.id for s in spec.steps if s.dbt is not None]
@@ -135,6 +137,21 @@ def build_plan(spec: WorkflowSpec, spec_hash: str, agents: dict[str, Agent]) -> 
     except CycleError as exc:
         raise SpecError(f"{where}: steps form a cycle: {' -> '.join(exc.args[1])}") from exc
     return Plan(spec, spec_hash, planned, order)
+
+
+def _attribution_version_problems(spec: WorkflowSpec, agents: dict[str, Agent]) -> list[str]:
+    """The context's attribution version must be one the attribution output's writer produces (a label
+    nothing checked would stamp v2 rows as v1)."""
+    produced = written_versions(agents, ATTRIBUTION_OUTPUT)
+    version = spec.context.attribution_version
+    if not produced or version in produced:
+        return []
+    writers = ", ".join(writers_of(agents, ATTRIBUTION_OUTPUT))
+    return [
+        f"workflow {spec.name}: context.attribution_version {version}: agent {writers} produces "
+        f"{ATTRIBUTION_OUTPUT} v{', v'.join(map(str, produced))}; consumers that need an older version pin it "
+        f"in their manifest (it is written as a shadow)"
+    ]
 
 
 def _is_agent_table(name: str, agents: dict[str, Agent]) -> bool:
@@ -180,17 +197,34 @@ def due_for_run_date(deadline_before: str, zone: str, run_date: date) -> datetim
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
+def scheduled_starts(cron: str, zone: str, first: datetime, days: int = 366, limit: int = 10_000) -> list[datetime]:
+    """The schedule's start times (aware, in `zone`) over `days` from `first`: every UTC offset the zone
+    takes in a year (daylight-saving time included) is among them."""
+    from cronsim import CronSim
+
+    tz = ZoneInfo(zone)
+    starts, end = [], first.replace(tzinfo=tz) + timedelta(days=days)
+    for start in CronSim(cron, first.replace(tzinfo=tz)):
+        if start > end or len(starts) >= limit:
+            break
+        starts.append(start)
+    return starts
+
+
 def schedule_misses_deadlines(
-    plan: Plan, durations: dict[str, float], account_zones: list[str], margin: float = 1.5
+    plan: Plan,
+    durations: dict[str, float],
+    account_zones: list[str],
+    margin: float = 1.5,
+    first: datetime | None = None,
 ) -> list[str]:
-    """Deadlines the scheduled start plus `margin` x the historical run time would miss."""
+    """Deadlines the scheduled start plus `margin` x the historical run time would miss, judged on every
+    scheduled start of the coming year (a deadline met in January can be missed after a DST change)."""
     schedule = plan.spec.trigger.schedule
     if schedule is None:
         return []
-    from cronsim import CronSim
-
-    start_local = next(iter(CronSim(schedule.cron, datetime(2026, 1, 5, tzinfo=ZoneInfo(schedule.timezone)))))
-    start = start_local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    first = first or datetime.now(ZoneInfo("UTC")).replace(tzinfo=None, second=0, microsecond=0)
+    starts = scheduled_starts(schedule.cron, schedule.timezone, first)
     problems = []
     for step in plan.steps.values():
         deadline = step.step.deadline
@@ -200,12 +234,16 @@ def schedule_misses_deadlines(
         before = plan.ancestors(step.id) | {step.id}
         needed, path = plan.critical_path({k: v for k, v in durations.items() if k in before})
         for zone in zones or ["UTC"]:
-            due = deadline_at(deadline.before, zone, start)
-            if timedelta(seconds=needed * margin) > due - start:
+            gaps = []
+            for start_local in starts:
+                start = start_local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+                gaps.append((deadline_at(deadline.before, zone, start) - start, start_local))
+            gap, start_local = min(gaps, key=lambda g: g[0])
+            if timedelta(seconds=needed * margin) > gap:
                 problems.append(
                     f"workflow {plan.spec.name}, step {step.id}: deadline {deadline.before} {zone} cannot be met: the "
-                    f"schedule starts at {start_local:%H:%M} {schedule.timezone}, "
-                    f"{(due - start).total_seconds() / 60:.0f} "
+                    f"schedule starts at {start_local:%H:%M} {schedule.timezone} (e.g. on {start_local:%Y-%m-%d}), "
+                    f"{gap.total_seconds() / 60:.0f} "
                     f"min before it, and history says {' -> '.join(path)} takes {needed / 60:.1f} min "
                     f"(x{margin} margin)"
                 )

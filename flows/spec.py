@@ -156,9 +156,6 @@ class WorkflowSpec(StrictModel):
                 raise ValueError(f"step {step.id}: `after` names unknown steps {unknown}")
         return self
 
-    def step(self, step_id: str) -> Step:
-        return next(s for s in self.steps if s.id == step_id)
-
 
 def _clean(exc: Exception) -> str:
     return re.sub(r"\s+For further information visit \S+", "", str(exc))

@@ -34,7 +34,7 @@ from flows.engine import (
     step_estimates,
 )
 from flows.locking import warehouse_lock
-from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
+from flows.plan import DBT_BUILT_EVENT, PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
 from flows.summary import RunSummary, markdown_summary
 from mops.core.base import utcnow
@@ -75,7 +75,7 @@ def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
         if outcome.status != "succeeded":
             continue
         if planned.agent is None:
-            names.append("mops.dbt.built")
+            names.append(DBT_BUILT_EVENT)
             continue
         names.append(agent_succeeded_event(planned.agent.name))
         names += sorted({decision_event(d.kind) for d in outcome.decisions})

@@ -24,10 +24,6 @@ class Journeys:
     journeys: pd.DataFrame
     touches: pd.DataFrame
 
-    @property
-    def conversions(self) -> pd.DataFrame:
-        return self.journeys[self.journeys["is_converted"]]
-
 
 def _split(column: pd.Series) -> pd.Series:
     return column.fillna("").str.split(SEPARATOR, regex=False)

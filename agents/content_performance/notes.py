@@ -47,5 +47,5 @@ def request_notes(provider: NotesProvider | None, prompt: str) -> tuple[str, str
         return NO_PROVIDER, "none"
     try:
         return provider.notes(prompt).strip(), "llm"
-    except Exception as exc:  # noqa: BLE001 - any provider failure is reported, not raised: notes are optional
+    except Exception as exc:  # any provider failure is reported, not raised: notes are optional
         return f"LLM notes unavailable: {exc.__class__.__name__}: {exc}", "error"

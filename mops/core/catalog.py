@@ -11,7 +11,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from mops.core.contracts import Contract
 from mops.core.errors import MopsError
-from mops.core.runtime.agent import Agent
+from mops.core.runtime.agent import Agent, writers_of
 
 
 class CatalogError(MopsError):
@@ -24,10 +24,8 @@ class Catalog:
     contracts: dict[str, Contract]
 
     def writer_of(self, table: str) -> str | None:
-        for agent in self.agents.values():
-            if any(w.table == table for w in agent.manifest.writes):
-                return agent.name
-        return None
+        found = writers_of(self.agents, table)
+        return found[0] if found else None
 
     def upstream(self, name: str) -> list[str]:
         found = []

@@ -55,7 +55,8 @@ def agent_run(
     """Run one agent against the warehouse for a run context; its outputs replace the previous ones atomically."""
     from datetime import date
 
-    from mops.core.runtime.context import RunContext
+    from mops.core.runtime.agent import written_versions
+    from mops.core.runtime.context import ATTRIBUTION_OUTPUT, RunContext
     from mops.core.runtime.runner import Runner
     from mops.core.warehouse.adapter import open_warehouse
 
@@ -70,6 +71,7 @@ def agent_run(
             date.fromisoformat(run_date),
             window_days,
             attribution_model=attribution_model,
+            attribution_version=max(written_versions(agents, ATTRIBUTION_OUTPUT), default=2),
             reporting_currency=settings.reporting_currency,
         )
     except ValueError as exc:

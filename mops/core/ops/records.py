@@ -38,7 +38,7 @@ class OpsLog:
         """Rows of one ops table (empty with its columns when the table does not exist yet)."""
         if not self.exists(table):
             return pd.DataFrame(columns=list(TABLES[table]))
-        sql = f"select * from {OPS_SCHEMA}.{table}"  # noqa: S608 - table names come from TABLES
+        sql = f"select * from {OPS_SCHEMA}.{table}"  # table names come from TABLES, never from input
         sql += f" where {where}" if where else ""
         sql += f" order by {order}" if order else ""
         return self.warehouse.query(sql, params or [])

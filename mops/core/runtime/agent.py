@@ -111,3 +111,13 @@ class Agent:
 
     def run(self, inputs: dict[str, pd.DataFrame], context: RunContext, parameters: BaseModel | None = None):
         return self.function(inputs, context, parameters or self.parameters())
+
+
+def writers_of(agents: dict[str, Agent], table: str) -> list[str]:
+    """The agents whose manifests write `table` (one, in a valid catalog)."""
+    return [a.name for a in agents.values() if any(w.table == table for w in a.manifest.writes)]
+
+
+def written_versions(agents: dict[str, Agent], table: str) -> list[int]:
+    """The contract versions of `table` that its writers produce (shadows excluded)."""
+    return sorted({w.version for a in agents.values() for w in a.manifest.writes if w.table == table})

@@ -22,6 +22,10 @@ ATTRIBUTION_MODELS = (
 )
 
 
+# the agent output whose contract version `RunContext.attribution_version` names
+ATTRIBUTION_OUTPUT = "attribution_credit"
+
+
 class ContextMismatch(MopsError):
     """An output read by a consumer was written under another run context."""
 
@@ -35,7 +39,7 @@ class RunContext(BaseModel):
     window_start: date
     window_end: date
     attribution_model: str = "markov"
-    attribution_version: int = 2  # the attribution_credit contract version the run produces
+    attribution_version: int = 2  # the ATTRIBUTION_OUTPUT contract version the run produces
     reporting_currency: str = "USD"
     timezone: str = "UTC"
     # inputs the workflow engine let this step read from an earlier run (an upstream step failed

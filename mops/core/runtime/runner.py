@@ -21,7 +21,7 @@ from mops.core.base import utcnow
 from mops.core.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
 from mops.core.ops import OpsLog
-from mops.core.runtime.agent import Agent, AgentResult, Decision, Read
+from mops.core.runtime.agent import Agent, AgentResult, Decision, Read, writers_of
 from mops.core.runtime.context import ContextMismatch, RunContext
 from mops.core.runtime.gates import (
     GateFailed,
@@ -99,7 +99,7 @@ class Runner:
         if not self.warehouse.exists(AGENTS_SCHEMA, name):
             if read.optional:
                 return label, pd.DataFrame(columns=version.column_names), problems
-            producers = [a.name for a in self.catalog.values() if any(w.table == read.name for w in a.manifest.writes)]
+            producers = writers_of(self.catalog, read.name)
             problems.append(
                 f"{label}: relation: does not exist yet; run its producer first ({', '.join(producers) or 'unknown'})"
             )
@@ -108,7 +108,7 @@ class Runner:
         frame = self.warehouse.read(AGENTS_SCHEMA, name, window=window, equals={"_mops_context_key": context.key})
         if frame.empty:
             newest = self.warehouse.query(
-                f"select * from {AGENTS_SCHEMA}.{name} order by _mops_written_at desc limit 1"  # noqa: S608
+                f"select * from {AGENTS_SCHEMA}.{name} order by _mops_written_at desc limit 1"
             )
             if not newest.empty and read.name in context.stale_inputs:
                 # the engine accepted a stale input (skip policy upstream): read the newest run's rows
