@@ -19,7 +19,7 @@ from mops.core.ingest import ingest
 from mops.core.landing import load_registry
 from mops.core.settings import PROJECT_DIR, Settings
 from mops.core.transform import run_dbt
-from mops.core.warehouse.duckdb_file import connect_duckdb
+from mops.core.warehouse.connections import connect_duckdb
 
 MARTS = (
     "fct_ad_performance_daily_v1",

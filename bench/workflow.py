@@ -26,7 +26,7 @@ def prepare(scale: float, root: Path):
     from mops.core.ingest import ingest
     from mops.core.landing import load_registry
     from mops.core.settings import get_settings
-    from mops.core.warehouse.duckdb_file import connect_duckdb
+    from mops.core.warehouse.connections import connect_duckdb
 
     os.environ.update(
         MOPS_WAREHOUSE=str(root / "w.duckdb"), MOPS_LANDING_DIR=str(root / "landing"), MOPS_VAR_DIR=str(root / "var")

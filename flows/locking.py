@@ -34,9 +34,9 @@ def warehouse_lock(settings: Settings, wait_seconds: float = 600.0):
 
 @contextmanager
 def _postgres_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
-    import psycopg2
+    from mops.core.warehouse.connections import connect_postgres
 
-    connection = psycopg2.connect(settings.warehouse_url)
+    connection = connect_postgres(settings.warehouse_url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:

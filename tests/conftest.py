@@ -50,7 +50,7 @@ def built_warehouse(tmp_path_factory) -> BuiltWarehouse:
     from mops.core.ingest import ingest
     from mops.core.landing import load_registry
     from mops.core.transform import run_dbt
-    from mops.core.warehouse.duckdb_file import connect_duckdb
+    from mops.core.warehouse.connections import connect_duckdb
 
     root = tmp_path_factory.mktemp("built")
     settings = make_settings(root)

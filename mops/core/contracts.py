@@ -24,15 +24,6 @@ from mops.core.errors import MopsError
 
 ColumnType = Literal["varchar", "bigint", "double", "boolean", "date", "timestamp"]
 
-# Warehouse type of each contract type (ANSI names, valid on DuckDB and PostgreSQL).
-SQL_TYPES: dict[str, str] = {
-    "varchar": "varchar",
-    "bigint": "bigint",
-    "double": "double precision",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-}
 JSON_TYPES: dict[str, dict] = {
     "varchar": {"type": "string"},
     "bigint": {"type": "integer"},

@@ -14,5 +14,9 @@ class RefusedFile(MopsError):
         super().__init__(f"refused {path}: {reason}")
 
 
+class WarehouseError(MopsError):
+    """A warehouse that cannot be reached, or a relation that cannot be resolved or read."""
+
+
 class WarehouseBusy(MopsError):
     """The embedded warehouse is open read-write in another process."""

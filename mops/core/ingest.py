@@ -20,7 +20,8 @@ import duckdb
 
 from mops.core.base import utcnow
 from mops.core.errors import RefusedFile
-from mops.core.landing import SQL_TYPES, LandingField, LandingTable, Registry
+from mops.core.landing import LandingField, LandingTable, Registry
+from mops.core.sqltypes import SQL_TYPES
 
 RAW_SCHEMA = "raw"
 FILES_TABLE = f"{RAW_SCHEMA}._mops_files"

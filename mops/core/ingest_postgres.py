@@ -28,8 +28,9 @@ from mops.core.ingest import (
     resolve_table,
     stage_file,
 )
-from mops.core.landing import SQL_TYPES, LandingTable, Registry
-from mops.core.warehouse.adapter import WarehouseError
+from mops.core.landing import LandingTable, Registry
+from mops.core.sqltypes import SQL_TYPES
+from mops.core.warehouse.connections import connect_postgres
 
 # JSON fields (lists of records) are stored parsed: staging reads them with jsonpath, and parsing the text
 # again for every parameter it extracts made GA4 staging three times slower
@@ -39,14 +40,6 @@ FILES_DDL = f"""create table if not exists {FILES_TABLE} (
     sha256 varchar, row_count bigint, schema_fingerprint varchar, columns varchar,
     loaded_at timestamp)"""
 
-
-def connect_postgres(url: str):
-    import psycopg2
-
-    try:
-        return psycopg2.connect(url)
-    except psycopg2.OperationalError as exc:
-        raise WarehouseError(f"cannot connect to the PostgreSQL warehouse {url}: {exc}") from exc
 
 
 def ensure_raw_table(cursor, table: LandingTable) -> None:

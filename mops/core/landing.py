@@ -17,17 +17,6 @@ from mops.core.base import StrictModel
 
 FieldType = Literal["varchar", "bigint", "double", "decimal", "date", "timestamp", "boolean", "json"]
 
-# Warehouse type of each landing type (ANSI names: valid on DuckDB and PostgreSQL alike).
-SQL_TYPES: dict[str, str] = {
-    "varchar": "varchar",
-    "bigint": "bigint",
-    "double": "double precision",
-    "decimal": "decimal(20, 6)",
-    "date": "date",
-    "timestamp": "timestamp",
-    "boolean": "boolean",
-    "json": "varchar",
-}
 
 
 class LandingField(StrictModel):

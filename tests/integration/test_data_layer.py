@@ -17,7 +17,7 @@ import pytest
 from mops.core.ingest import ingest
 from mops.core.landing import load_registry
 from mops.core.transform import run_dbt
-from mops.core.warehouse.duckdb_file import connect_duckdb
+from mops.core.warehouse.connections import connect_duckdb
 from tests.conftest import FX_SEED, make_settings
 
 pytestmark = pytest.mark.slow

@@ -30,7 +30,7 @@ from mops.core.runtime.runner import Runner
 from mops.core.settings import PROJECT_DIR, Settings
 from mops.core.transform import DbtResult, run_dbt
 from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse, Warehouse
-from mops.core.warehouse.duckdb_file import connect_duckdb
+from mops.core.warehouse.connections import connect_duckdb
 from tests.conftest import DEMO_END_DATE, FX_SEED, make_settings
 from tests.unit.test_ingest import GOOGLE_HEADER, google_csv
 

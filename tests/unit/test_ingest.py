@@ -11,7 +11,7 @@ import pytest
 from mops.core.ingest import FILES_TABLE, ingest
 from mops.core.landing import load_registry
 from mops.core.settings import PROJECT_DIR
-from mops.core.warehouse.duckdb_file import connect_duckdb
+from mops.core.warehouse.connections import connect_duckdb
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 GOOGLE_HEADER = (

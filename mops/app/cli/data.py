@@ -22,7 +22,7 @@ app = typer.Typer()
 def run_ingest(settings: Settings, landing: Path) -> int:
     """Ingest a landing folder with progress; returns the number of refused files."""
     from mops.core.ingest import ingest, landing_files
-    from mops.core.warehouse.duckdb_file import connect_duckdb
+    from mops.core.warehouse.connections import connect_duckdb
 
     files = landing_files(landing) if landing.is_dir() else []
     results = []

@@ -13,6 +13,7 @@ import pandas as pd
 
 from mops.core.errors import MopsError
 from mops.core.runtime.agent import Read
+from mops.core.sqltypes import type_family
 
 
 class GateFailed(MopsError):
@@ -24,32 +25,6 @@ class GateFailed(MopsError):
         self.problems = problems
         listed = "\n  - ".join(problems)
         super().__init__(f"agent {agent}: {stage} gate failed:\n  - {listed}")
-
-
-# dbt contract types and the DuckDB/PostgreSQL types information_schema reports for them
-_TYPE_FAMILIES = {
-    "varchar": "text",
-    "text": "text",
-    "character varying": "text",
-    "bigint": "integer",
-    "integer": "integer",
-    "int": "integer",
-    "double": "float",
-    "double precision": "float",
-    "float": "float",
-    "real": "float",
-    "numeric": "decimal",
-    "decimal": "decimal",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-    "timestamp without time zone": "timestamp",
-}
-
-
-def type_family(sql_type: str) -> str:
-    base = sql_type.lower().split("(")[0].strip()
-    return _TYPE_FAMILIES.get(base, base)
 
 
 def check_model_schema(label: str, contract: dict[str, str], actual: dict[str, str]) -> list[str]:

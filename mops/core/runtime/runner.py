@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from mops.core.base import utcnow
-from mops.core.contracts import SQL_TYPES, STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
+from mops.core.contracts import STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
 from mops.core.ops import OpsLog
 from mops.core.runtime.agent import Agent, AgentResult, Decision, Read, writers_of
@@ -30,6 +30,7 @@ from mops.core.runtime.gates import (
     check_read_expectations,
     check_volume,
 )
+from mops.core.sqltypes import SQL_TYPES
 from mops.core.warehouse.adapter import Warehouse, Window
 
 AGENTS_SCHEMA = "agents"

@@ -22,14 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from mops.core.errors import MopsError
+from mops.core.errors import WarehouseError
 from mops.core.settings import Settings
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class WarehouseError(MopsError):
-    """A relation that cannot be resolved or read."""
 
 
 def _ident(name: str) -> str:
@@ -118,22 +114,60 @@ class Warehouse(ABC):
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run a read-only query (placeholders: `?`)."""
 
-    @abstractmethod
     def columns(self, schema: str, name: str) -> dict[str, str]:
         """Column name -> type of an existing relation; empty if it does not exist."""
+        rows = self.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        )
+        return dict(zip(rows.column_name, rows.data_type, strict=True))
 
     @abstractmethod
+    def _transaction(self):
+        """A context manager yielding a cursor in one transaction: committed whole or rolled back."""
+
+    @abstractmethod
+    def _load(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        """Insert the frame's rows, cast to `types`, inside the cursor's transaction."""
+
     def replace_partitions(
         self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
     ) -> None:
         """In each table, replace the rows whose `column` equals `value` with the frame; all or nothing."""
+        with self._transaction() as cursor:
+            for (schema, name), (frame, types) in tables.items():
+                self._ensure(cursor, schema, name, types)
+                cursor.execute(
+                    f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = {self.PARAM}", [value]
+                )
+                self._load(cursor, schema, name, frame, types)
 
-    @abstractmethod
     def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Append rows to a log table (created on first use)."""
+        with self._transaction() as cursor:
+            self._ensure(cursor, schema, name, types)
+            self._load(cursor, schema, name, frame, types)
+
+    # the DB-API placeholder of the implementation's driver
+    PARAM = "?"
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
+
+    def _ensure(self, cursor, schema: str, name: str, types: dict[str, str]) -> None:
+        """The table exists with every column; a column added by a compatible contract edit is nullable."""
+        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
+        cursor.execute(f"create schema if not exists {_ident(schema)}")
+        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+        cursor.execute(
+            f"select column_name from information_schema.columns where table_schema = {self.PARAM} "
+            f"and table_name = {self.PARAM}",
+            [schema, name],
+        )
+        existing = {row[0] for row in cursor.fetchall()}
+        for added in [c for c in types if c not in existing]:
+            cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
 
     def __enter__(self) -> Warehouse:
         return self
@@ -170,7 +204,7 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(self, settings: Settings, read_only: bool = False):
         super().__init__(settings)
-        from mops.core.warehouse.duckdb_file import connect_duckdb
+        from mops.core.warehouse.connections import connect_duckdb
 
         self._con = connect_duckdb(settings.warehouse_path, read_only=read_only)
         self._write_lock = threading.Lock()
@@ -185,16 +219,7 @@ class DuckDBWarehouse(Warehouse):
         finally:
             cursor.close()
 
-    def columns(self, schema: str, name: str) -> dict[str, str]:
-        rows = self.query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        )
-        return dict(zip(rows.column_name, rows.data_type, strict=True))
-
-    @staticmethod
-    def _insert(cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+    def _load(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         cursor.register("_mops_frame", frame)
         try:
             select = ", ".join(f"cast({_ident(c)} as {t})" for c, t in types.items())
@@ -220,51 +245,20 @@ class DuckDBWarehouse(Warehouse):
             finally:
                 cursor.close()
 
-    @staticmethod
-    def _ensure(cursor, schema: str, name: str, types: dict[str, str]) -> None:
-        """The table exists with every column; a column added by a compatible contract edit is nullable."""
-        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-        cursor.execute(f"create schema if not exists {_ident(schema)}")
-        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
-        existing = {
-            row[0]
-            for row in cursor.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [schema, name],
-            ).fetchall()
-        }
-        for added in [c for c in types if c not in existing]:
-            cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
-
-    def replace_partitions(
-        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
-    ) -> None:
-        with self._transaction() as cursor:
-            for (schema, name), (frame, types) in tables.items():
-                self._ensure(cursor, schema, name, types)
-                cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = ?", [value])
-                self._insert(cursor, schema, name, frame, types)
-
-    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-        with self._transaction() as cursor:
-            self._ensure(cursor, schema, name, types)
-            self._insert(cursor, schema, name, frame, types)
 
 
 class PostgresWarehouse(Warehouse):
     """The scale-out warehouse: one connection, serialised by a lock; rows travel by COPY."""
 
+    PARAM = "%s"
     # psycopg2 type codes whose values pandas would otherwise keep as Python objects
     NUMERIC, DATE, TIMESTAMP, TIMESTAMPTZ = 1700, 1082, 1114, 1184
 
     def __init__(self, settings: Settings, read_only: bool = False):
         super().__init__(settings)
-        import psycopg2
+        from mops.core.warehouse.connections import connect_postgres
 
-        try:
-            self._con = psycopg2.connect(settings.warehouse_url)
-        except psycopg2.OperationalError as exc:
-            raise WarehouseError(f"cannot connect to the PostgreSQL warehouse {settings.warehouse_url}: {exc}") from exc
+        self._con = connect_postgres(settings.warehouse_url)
         self._con.set_session(readonly=read_only, autocommit=False)
         self._lock = threading.Lock()
 
@@ -287,21 +281,13 @@ class PostgresWarehouse(Warehouse):
                 frame[d.name] = pd.to_datetime(frame[d.name])
         return frame
 
-    def columns(self, schema: str, name: str) -> dict[str, str]:
-        rows = self.query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        )
-        return dict(zip(rows.column_name, rows.data_type, strict=True))
-
     @staticmethod
     def _cast(column: str, sql_type: str) -> str:
         if sql_type == "bigint":  # '3.0' from a float column: through numeric
             return f"cast(cast({_ident(column)} as numeric) as bigint)"
         return f"cast({_ident(column)} as {sql_type})"
 
-    def _copy(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+    def _load(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         import csv
         import io
 
@@ -319,31 +305,6 @@ class PostgresWarehouse(Warehouse):
         cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_rows")
         cursor.execute("drop table _mops_rows")
 
-    def _ensure(self, cursor, schema: str, name: str, types: dict[str, str]) -> None:
-        ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-        cursor.execute(f"create schema if not exists {_ident(schema)}")
-        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
-        cursor.execute(
-            "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
-            [schema, name],
-        )
-        existing = {row[0] for row in cursor.fetchall()}
-        for added in [c for c in types if c not in existing]:
-            cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
-
-    def replace_partitions(
-        self, tables: dict[tuple[str, str], tuple[pd.DataFrame, dict[str, str]]], column: str, value: str
-    ) -> None:
-        with self._transaction() as cursor:
-            for (schema, name), (frame, types) in tables.items():
-                self._ensure(cursor, schema, name, types)
-                cursor.execute(f"delete from {_ident(schema)}.{_ident(name)} where {_ident(column)} = %s", [value])
-                self._copy(cursor, schema, name, frame, types)
-
-    def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-        with self._transaction() as cursor:
-            self._ensure(cursor, schema, name, types)
-            self._copy(cursor, schema, name, frame, types)
 
     @contextlib.contextmanager
     def _transaction(self):

@@ -1,4 +1,4 @@
-"""Connections to the embedded DuckDB warehouse, with the lock conflict turned into a clear error."""
+"""Opening connections: the DuckDB file (lock conflicts as a clear error) and PostgreSQL (unreachable as one)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from mops.core.errors import WarehouseBusy
+from mops.core.errors import WarehouseBusy, WarehouseError
 
 
 def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -20,3 +20,13 @@ def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
         if "lock" in str(exc).lower():
             raise WarehouseBusy(f"warehouse {path} is open in another process (one writer at a time): {exc}") from exc
         raise
+
+
+def connect_postgres(url: str):
+    """A psycopg2 connection to the warehouse URL; an unreachable server is a WarehouseError naming it."""
+    import psycopg2
+
+    try:
+        return psycopg2.connect(url)
+    except psycopg2.OperationalError as exc:
+        raise WarehouseError(f"cannot connect to the PostgreSQL warehouse {url}: {exc}") from exc
