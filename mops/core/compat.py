@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from mops.core.catalog import Catalog
-from mops.core.contracts import Contract, ContractError, classify, mode_of, parse_contract, satisfies
+from mops.core.compatibility import classify, mode_of, satisfies
+from mops.core.contracts import Contract, ContractError, parse_contract
 from mops.core.errors import MopsError
 
 CONTRACTS_PATH = "contracts/agents"

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from mops.core.contracts import Column, ContractVersion, classify, json_schema, load_contracts, mode_of, validate_frame
+from mops.core.compatibility import classify, mode_of
+from mops.core.contracts import Column, ContractVersion, json_schema, load_contracts, validate_frame
 from mops.core.settings import PROJECT_DIR
 
 CONTRACTS = load_contracts(PROJECT_DIR / "contracts" / "agents")
