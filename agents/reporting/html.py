@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from agents.reporting.layout import Section, Table
 from agents.reporting.report import Report
-from agents.reporting.sections import Section, Table, context_statement, stale_statement
+from agents.reporting.sections import context_statement, stale_statement
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;margin:0;background:#f5f7fa}

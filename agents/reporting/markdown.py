@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from agents.reporting.layout import Section, Table
 from agents.reporting.report import Report
-from agents.reporting.sections import Section, Table, context_statement, stale_statement
+from agents.reporting.sections import context_statement, stale_statement
 
 
 def _cell(text: str) -> str:

@@ -1,17 +1,15 @@
-"""The report as a list of sections (text, tables of formatted cells, charts), rendered to HTML and Markdown.
-
-Building the cells once is what keeps the two formats showing the same figures.
-"""
+"""The report as a list of sections: the marketing KPIs (headline, trend, channels, platforms, campaigns,
+alerts, attribution) here, the other agents' outputs in agent_sections; rendered to HTML and Markdown."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from agents.reporting import charts
 from agents.reporting import formatting as fmt
-from agents.reporting.report import OPTIONAL_SECTIONS, Report
+from agents.reporting.agent_sections import budget_section, creative_section, pacing_section, segment_section
+from agents.reporting.layout import Section, Table, num, with_interval
+from agents.reporting.report import Report
 
 HEADLINE = (
     "spend",
@@ -25,24 +23,6 @@ HEADLINE = (
     "site_conversions",
     "site_revenue",
 )
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-
-
-@dataclass
-class Section:
-    title: str
-    anchor: str
-    available: bool = True
-    stale_inputs: list[str] = field(default_factory=list)
-    paragraphs: list[str] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    charts: list[str] = field(default_factory=list)  # inline SVG (HTML only)
 
 
 def context_statement(report: Report) -> str:
@@ -64,25 +44,14 @@ def stale_statement(report: Report) -> str:
     )
 
 
-def _num(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _with_interval(row: pd.Series, column: str, metric: str, currency: str) -> str:
-    """`value [low – high]` of a point column and its _low/_high columns."""
-    value = fmt.metric(metric, _num(row[column]), currency)
-    bounds = fmt.interval(metric, _num(row[f"{column}_low"]), _num(row[f"{column}_high"]), currency)
-    return f"{value} {bounds}".strip()
-
-
 def headline_section(report: Report) -> Section:
     h = report.headline()
     rows = [
         [
             fmt.LABELS[m],
-            fmt.metric(m, _num(h.value.get(m)), report.currency),
-            fmt.metric(m, _num(h.prior_value.get(m)), report.currency),
-            fmt.change(_num(h.change_share.get(m))),
+            fmt.metric(m, num(h.value.get(m)), report.currency),
+            fmt.metric(m, num(h.prior_value.get(m)), report.currency),
+            fmt.change(num(h.change_share.get(m))),
         ]
         for m in HEADLINE
     ]
@@ -152,8 +121,8 @@ def _level_table(report: Report, level: str, limit: int | None = None) -> tuple[
     rows = [
         [
             str(r.label),
-            *(fmt.metric(m, _num(r[m]), report.currency) for m in metrics),
-            *(fmt.change(_num(r[f"{m}_change"])) for m in changes),
+            *(fmt.metric(m, num(r[m]), report.currency) for m in metrics),
+            *(fmt.change(num(r[f"{m}_change"])) for m in changes),
         ]
         for _, r in shown.iterrows()
     ]
@@ -168,8 +137,8 @@ def channel_section(report: Report) -> Section:
         "Spend by channel: window and prior period",
         names,
         [
-            charts.Series("Window", [_num(v) for v in wide.spend], charts.CURRENT),
-            charts.Series("Prior period", [_num(v) for v in wide.spend_prior], charts.PRIOR),
+            charts.Series("Window", [num(v) for v in wide.spend], charts.CURRENT),
+            charts.Series("Prior period", [num(v) for v in wide.spend_prior], charts.PRIOR),
         ],
         lambda v: fmt.money(v, report.currency),
     )
@@ -180,8 +149,8 @@ def channel_section(report: Report) -> Section:
         else "ROAS (platform revenue / spend) by channel",
         names,
         [
-            charts.Series("Window", [_num(v) for v in wide[roas_metric]], charts.CURRENT),
-            charts.Series("Prior period", [_num(v) for v in wide[f"{roas_metric}_prior"]], charts.PRIOR),
+            charts.Series("Window", [num(v) for v in wide[roas_metric]], charts.CURRENT),
+            charts.Series("Prior period", [num(v) for v in wide[f"{roas_metric}_prior"]], charts.PRIOR),
         ],
         lambda v: fmt.metric("roas", v, report.currency),
     )
@@ -230,10 +199,10 @@ def attribution_section(report: Report) -> Section:
         series.append(
             charts.Series(
                 "Model credit (95% interval)",
-                [_num(v) for v in a.model_conversions],
+                [num(v) for v in a.model_conversions],
                 charts.CURRENT,
-                low=[_num(v) for v in a.model_conversions_low],
-                high=[_num(v) for v in a.model_conversions_high],
+                low=[num(v) for v in a.model_conversions_low],
+                high=[num(v) for v in a.model_conversions_high],
             )
         )
     if report.has_credit:
@@ -246,11 +215,11 @@ def attribution_section(report: Report) -> Section:
         rows.append(
             [
                 label,
-                fmt.count(_num(r.attributed_conversions)) if report.has_credit else fmt.MISSING,
-                fmt.money(_num(r.attributed_revenue), c) if report.has_credit else fmt.MISSING,
-                _with_interval(r, "model_conversions", "model_conversions", c),
-                _with_interval(r, "model_revenue", "model_revenue", c),
-                _with_interval(r, "roas", "model_roas", c),
+                fmt.count(num(r.attributed_conversions)) if report.has_credit else fmt.MISSING,
+                fmt.money(num(r.attributed_revenue), c) if report.has_credit else fmt.MISSING,
+                with_interval(r, "model_conversions", "model_conversions", c),
+                with_interval(r, "model_revenue", "model_revenue", c),
+                with_interval(r, "roas", "model_roas", c),
                 fmt.MISSING if pd.isna(r.is_underperforming) else ("yes" if bool(r.is_underperforming) else "no"),
             ]
         )
@@ -268,179 +237,6 @@ def attribution_section(report: Report) -> Section:
             rows,
         )
     )
-    return section
-
-
-def _missing(name: str, title: str) -> Section:
-    return Section(
-        title,
-        name,
-        available=False,
-        paragraphs=[f"Not available in this run: {name} v1 was not produced (its agent has not run for this context)."],
-    )
-
-
-def segment_section(report: Report) -> Section:
-    name = "segment_summary"
-    if name not in report.sections:
-        return _missing(name, OPTIONAL_SECTIONS[name])
-    s = report.sections[name].sort_values("segment_order")
-    c = report.currency
-    section = Section(OPTIONAL_SECTIONS[name], name, stale_inputs=[name] if report.is_stale(name) else [])
-    section.paragraphs.append(f"RFM segments as of {pd.Timestamp(s.reference_date.iloc[0]).date().isoformat()}.")
-    section.charts.append(
-        charts.bar_chart(
-            "Share of customers and of revenue by segment",
-            list(s.segment),
-            [
-                charts.Series("Customers", [_num(v) for v in s.share], charts.PRIOR),
-                charts.Series("Revenue", [_num(v) for v in s.revenue_share], charts.CURRENT),
-            ],
-            lambda v: fmt.percent(v, 1),
-        )
-    )
-    rows = [
-        [
-            str(r.segment),
-            fmt.count(_num(r.customers)),
-            fmt.percent(_num(r.share), 1),
-            fmt.count(_num(r.orders)),
-            fmt.money(_num(r.revenue), c),
-            fmt.percent(_num(r.revenue_share), 1),
-            fmt.money(_num(r.average_order_value), c, 2),
-            str(r.top_channel) if isinstance(r.top_channel, str) else fmt.MISSING,
-            str(r.rule),
-        ]
-        for _, r in s.iterrows()
-    ]
-    section.tables.append(
-        Table(
-            ["Segment", "Customers", "Share", "Orders", "Revenue", "Revenue share", "AOV", "Top channel", "Rule"], rows
-        )
-    )
-    return section
-
-
-def budget_section(report: Report) -> Section:
-    name = "budget_recommendations"
-    if name not in report.sections:
-        return _missing(name, OPTIONAL_SECTIONS[name])
-    b = report.sections[name].sort_values("channel_id")
-    c = report.currency
-    section = Section(OPTIONAL_SECTIONS[name], name, stale_inputs=[name] if report.is_stale(name) else [])
-    objective = str(b.objective.iloc[0])
-    section.paragraphs.append(
-        f"Recommended daily spend per paid channel (objective: {objective}); expected uplift per day with its interval."
-    )
-    labels = [report.labels.get(("channel", k), k) for k in b.channel_id]
-    section.charts.append(
-        charts.bar_chart(
-            "Daily spend: current and recommended",
-            labels,
-            [
-                charts.Series("Current", [_num(v) for v in b.current_daily_spend], charts.PRIOR),
-                charts.Series("Recommended", [_num(v) for v in b.recommended_daily_spend], charts.CURRENT),
-            ],
-            lambda v: fmt.money(v, c),
-        )
-    )
-    outcome = "revenue" if objective == "revenue" else "conversions"
-    uplift_metric = "model_revenue" if outcome == "revenue" else "model_conversions"
-    rows = [
-        [
-            label,
-            fmt.money(_num(r.current_daily_spend), c),
-            fmt.money(_num(r.recommended_daily_spend), c),
-            fmt.change(_num(r.change_share)),
-            _with_interval(r, "expected_uplift", uplift_metric, c),
-            "yes" if bool(r.is_locked) else "no",
-            str(r.rationale),
-        ]
-        for label, (_, r) in zip(labels, b.iterrows(), strict=True)
-    ]
-    section.tables.append(
-        Table(
-            [
-                "Channel",
-                "Current / day",
-                "Recommended / day",
-                "Change",
-                f"Expected uplift ({outcome} / day)",
-                "",
-                "Why",
-            ],
-            rows,
-        )
-    )
-    return section
-
-
-def pacing_section(report: Report) -> Section:
-    name = "pacing_status"
-    if name not in report.sections:
-        return _missing(name, OPTIONAL_SECTIONS[name])
-    p = report.sections[name].copy()
-    p["date_day"] = pd.to_datetime(p.date_day)
-    latest = p.sort_values("date_day").groupby("channel_id").tail(1).sort_values("channel_id")
-    over = p.groupby("channel_id").is_over_threshold.sum()
-    c = report.currency
-    section = Section(OPTIONAL_SECTIONS[name], name, stale_inputs=[name] if report.is_stale(name) else [])
-    rows = [
-        [
-            report.labels.get(("channel", r.channel_id), r.channel_id),
-            r.date_day.date().isoformat(),
-            fmt.money(_num(r.month_to_date_spend), c),
-            fmt.money(_num(r.month_to_date_budget), c),
-            fmt.percent(_num(r.month_to_date_pace), 0),
-            fmt.percent(_num(r.month_projected_pace), 0),
-            fmt.count(float(over.get(r.channel_id, 0))),
-        ]
-        for _, r in latest.iterrows()
-    ]
-    section.tables.append(
-        Table(
-            [
-                "Channel",
-                "Day",
-                "Month-to-date spend",
-                "Month-to-date budget",
-                "MTD pace",
-                "Projected month pace",
-                "Days over threshold",
-            ],
-            rows,
-        )
-    )
-    return section
-
-
-def creative_section(report: Report) -> Section:
-    name = "ad_creative_scores"
-    if name not in report.sections:
-        return _missing(name, OPTIONAL_SECTIONS[name])
-    s = report.sections[name]
-    section = Section(OPTIONAL_SECTIONS[name], name, stale_inputs=[name] if report.is_stale(name) else [])
-    counts = s.recommendation.value_counts()
-    section.paragraphs.append(
-        "Ads by recommendation: "
-        + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("scale", "keep", "pause", "test"))
-        + "."
-    )
-    judged = s[s.recommendation.isin(["scale", "pause"])].sort_values("score", ascending=False)
-    rows = [
-        [
-            str(r.platform),
-            str(r.ad_name) if isinstance(r.ad_name, str) else str(r.ad_id),
-            f"{_num(r.score):.2f} [{_num(r.score_low):.2f} – {_num(r.score_high):.2f}]",
-            str(r.recommendation),
-            str(r.suggested_changes) if isinstance(r.suggested_changes, str) else "",
-        ]
-        for _, r in judged.iterrows()
-    ]
-    if rows:
-        section.tables.append(
-            Table(["Platform", "Ad", "Score (1 = campaign average)", "Recommendation", "Suggested changes"], rows)
-        )
     return section
 
 
