@@ -38,4 +38,5 @@ def test_inventory_lists_external_agents(monkeypatch):
     monkeypatch.setenv("MOPS_AGENT_PACKAGES", "[]")
     result = CliRunner().invoke(app, ["inventory", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert [row["name"] for row in json.loads(result.output)] == ["t_attribution", "t_budget", "t_pacing", "t_reporting"]
+    names = sorted(row["name"] for row in json.loads(result.output))
+    assert names == ["t_attribution", "t_budget", "t_pacing", "t_reporting"]
