@@ -40,12 +40,15 @@ touched_users as (
         or converted_at >= {{ ga4_lookback_start('converted_at') }}
 
 ),
+{% endif %}
 
 touchpoints as (
 
     select all_touchpoints.*
     from all_touchpoints
-    inner join touched_users on all_touchpoints.user_pseudo_id = touched_users.user_pseudo_id
+    {% if is_incremental() %}
+        inner join touched_users on all_touchpoints.user_pseudo_id = touched_users.user_pseudo_id
+    {% endif %}
 
 ),
 
@@ -53,22 +56,11 @@ conversions as (
 
     select all_conversions.*
     from all_conversions
-    inner join touched_users on all_conversions.user_pseudo_id = touched_users.user_pseudo_id
+    {% if is_incremental() %}
+        inner join touched_users on all_conversions.user_pseudo_id = touched_users.user_pseudo_id
+    {% endif %}
 
 ),
-{% else %}
-touchpoints as (
-
-    select * from all_touchpoints
-
-),
-
-conversions as (
-
-    select * from all_conversions
-
-),
-{% endif %}
 
 conversion_sequence as (
 

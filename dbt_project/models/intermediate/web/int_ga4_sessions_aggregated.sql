@@ -28,24 +28,20 @@ touched_sessions as (
         or event_at >= {{ ga4_lookback_start('session_ended_at') }}
 
 ),
+{% endif %}
 
 events as (
 
     select session_events.*
     from session_events
-    inner join touched_sessions
-        on
-            session_events.user_pseudo_id = touched_sessions.user_pseudo_id
-            and session_events.ga_session_id = touched_sessions.ga_session_id
+    {% if is_incremental() %}
+        inner join touched_sessions
+            on
+                session_events.user_pseudo_id = touched_sessions.user_pseudo_id
+                and session_events.ga_session_id = touched_sessions.ga_session_id
+    {% endif %}
 
 ),
-{% else %}
-events as (
-
-    select * from session_events
-
-),
-{% endif %}
 
 sourced_events as (
 

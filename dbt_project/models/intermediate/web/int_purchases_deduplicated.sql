@@ -24,21 +24,17 @@ touched_transactions as (
         or event_at >= {{ ga4_lookback_start('converted_at') }}
 
 ),
+{% endif %}
 
 events as (
 
     select purchase_events.*
     from purchase_events
-    inner join touched_transactions on purchase_events.transaction_id = touched_transactions.transaction_id
+    {% if is_incremental() %}
+        inner join touched_transactions on purchase_events.transaction_id = touched_transactions.transaction_id
+    {% endif %}
 
 ),
-{% else %}
-events as (
-
-    select * from purchase_events
-
-),
-{% endif %}
 
 ranked as (
 

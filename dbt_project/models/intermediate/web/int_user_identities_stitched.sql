@@ -24,21 +24,17 @@ touched_users as (
         or event_at >= {{ ga4_lookback_start('logged_in_at') }}
 
 ),
+{% endif %}
 
 events as (
 
     select login_events.*
     from login_events
-    inner join touched_users on login_events.user_pseudo_id = touched_users.user_pseudo_id
+    {% if is_incremental() %}
+        inner join touched_users on login_events.user_pseudo_id = touched_users.user_pseudo_id
+    {% endif %}
 
 ),
-{% else %}
-events as (
-
-    select * from login_events
-
-),
-{% endif %}
 
 ranked as (
 
