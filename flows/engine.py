@@ -124,10 +124,10 @@ class RunSettings:
 
 
 def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
-    from mops.core.transform import run_dbt
+    from mops.core.transform import dbt_args, run_dbt
 
     spec = planned.step.dbt
-    args = [spec.command] + (["--select", spec.select] if spec.select else [])
+    args = dbt_args(spec.command, spec.select, full_refresh=spec.is_full_refresh(run.started_at.date()))
     run.session.release()  # dbt needs the warehouse file to itself
     result = run_dbt(run.settings, args)
     if not result.ok:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,9 +98,25 @@ class Approval(StrictModel):
     poll_seconds: float = Field(default=2.0, gt=0)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FullRefresh = Literal["never", "always", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
 class DbtStep(StrictModel):
     command: Literal["build", "run", "test", "seed"] = "build"
     select: str | None = None
+    # which runs rebuild incremental models from every raw row (dbt --full-refresh): never, every run,
+    # or the runs starting (UTC) on one weekday, e.g. `sunday` for a weekly rebuild
+    full_refresh: FullRefresh = "never"
+
+    @model_validator(mode="after")
+    def _refreshable(self) -> DbtStep:
+        if self.full_refresh != "never" and self.command == "test":
+            raise ValueError("full_refresh applies to dbt build, run and seed, not test")
+        return self
+
+    def is_full_refresh(self, day: date) -> bool:
+        return self.full_refresh == "always" or self.full_refresh == WEEKDAYS[day.weekday()]
 
 
 class Step(StrictModel):

@@ -78,12 +78,23 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def dbt_args(command: str = "build", select: str | None = None, full_refresh: bool = False) -> list[str]:
+    """`dbt <command>` arguments. A full refresh rebuilds the incremental models from every raw row."""
+    return [command] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
+
+
 def run_dbt(
     settings: Settings,
     args: list[str],
     on_progress: Callable[[int, int, str, str], None] | None = None,
+    full_refresh: bool = False,
 ) -> DbtResult:
-    """Run `dbt <args>` with mops settings as vars; stream progress; keep the full log under var/."""
+    """Run `dbt <args>` with mops settings as vars; stream progress; keep the full log under var/.
+
+    Incremental models build only what was loaded since their last build; `full_refresh` rebuilds them whole.
+    """
+    if full_refresh and "--full-refresh" not in args:
+        args = [*args, "--full-refresh"]
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     log_dir = settings.var_path / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

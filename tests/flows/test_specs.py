@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from flows.plan import build_plan, schedule_misses_deadlines
@@ -91,3 +93,46 @@ def test_the_shipped_workflows_are_valid():
     daily = plans["daily"]
     assert daily.order[0] == "build" and daily.order[-1] == "reporting"
     assert set(daily.steps["reporting"].upstream) >= {"attribution", "budget_optimizer"}
+
+
+def test_a_dbt_step_full_refreshes_on_its_weekday_only(monkeypatch):
+    from datetime import date
+
+    import flows.engine
+    import mops.core.transform
+
+    plan = plan_of("steps:\n  - {id: build, dbt: {command: build, select: marts, full_refresh: sunday}}\n")
+    step = plan.steps["build"]
+    assert step.step.dbt.is_full_refresh(date(2026, 6, 28))  # a Sunday
+    assert not step.step.dbt.is_full_refresh(date(2026, 6, 29))
+    seen = []
+    monkeypatch.setattr(mops.core.transform, "run_dbt", lambda settings, args: seen.append(args) or _Passed())
+
+    class _Run:
+        settings = None
+        session = type("Session", (), {"release": lambda self: None})()
+        started_at = datetime(2026, 6, 28, 11, 0, tzinfo=UTC)
+
+    flows.engine._run_dbt(step, _Run())
+    _Run.started_at = datetime(2026, 6, 29, 11, 0, tzinfo=UTC)
+    flows.engine._run_dbt(step, _Run())
+    assert seen == [["build", "--select", "marts", "--full-refresh"], ["build", "--select", "marts"]]
+
+
+class _Passed:
+    ok = True
+
+
+@pytest.mark.parametrize(
+    ("dbt", "message"),
+    [("{command: test, full_refresh: always}", "not test"), ("{command: build, full_refresh: weekly}", "full_refresh")],
+)
+def test_a_bad_full_refresh_schedule_is_refused(dbt, message):
+    with pytest.raises(SpecError) as refused:
+        plan_of(f"steps:\n  - {{id: build, dbt: {dbt}}}\n")
+    assert message in str(refused.value)
+
+
+def test_the_daily_workflow_rebuilds_in_full_weekly():
+    daily = validate_all(Settings(project_dir=PROJECT_DIR))["daily"]
+    assert daily.steps["build"].step.dbt.full_refresh == "sunday"

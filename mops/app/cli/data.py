@@ -44,10 +44,10 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     return sum(r.status == "refused" for r in results)
 
 
-def run_build(settings: Settings, select: str | None = None) -> bool:
-    from mops.core.transform import run_dbt
+def run_build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> bool:
+    from mops.core.transform import dbt_args, run_dbt
 
-    args = ["build"] + (["--select", select] if select else [])
+    args = dbt_args("build", select, full_refresh)
     with progress() as bar:
         task = bar.add_task("dbt build", total=None, detail="")
 
@@ -84,9 +84,12 @@ def ingest(
 
 
 @app.command()
-def build(select: Annotated[str | None, typer.Option(help="dbt selector")] = None) -> None:
+def build(
+    select: Annotated[str | None, typer.Option(help="dbt selector")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from every raw row.")] = False,
+) -> None:
     """Build and test the dbt project (in its own process) on the configured warehouse."""
-    if not run_build(get_settings(), select):
+    if not run_build(get_settings(), select, full_refresh):
         raise typer.Exit(1)
 
 

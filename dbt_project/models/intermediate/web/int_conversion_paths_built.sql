@@ -4,19 +4,61 @@
   user's last conversion form one non-converting journey. Markov attribution needs both.
   touch_hours_before_end: hours from each touch to the journey's end (its conversion, or the last touch
   of a non-converting journey), aligned with channel_path, for time-decay attribution and lookbacks.
+  Incremental: a user with a session or purchase rebuilt upstream since the last build (or within the GA4
+  lookback) has all their journeys rebuilt, replaced by user (a late purchase renumbers them).
   Grain: one row per journey.
 -#}
+{{ config(unique_key='user_pseudo_id') }}
+
 with
 
-touchpoints as (
+all_touchpoints as (
 
     select * from {{ ref('int_sessions_channel_mapped') }}
 
 ),
 
-conversions as (
+all_conversions as (
 
     select * from {{ ref('int_purchases_deduplicated') }}
+
+),
+
+{% if is_incremental() %}
+touched_users as (
+
+    select user_pseudo_id
+    from all_touchpoints
+    where
+        events_loaded_at > {{ built_up_to('inputs_loaded_at') }}
+        or session_started_at >= {{ ga4_lookback_start('last_touched_at') }}
+    union
+    select user_pseudo_id
+    from all_conversions
+    where
+        events_loaded_at > {{ built_up_to('inputs_loaded_at') }}
+        or converted_at >= {{ ga4_lookback_start('converted_at') }}
+
+),
+{% endif %}
+
+touchpoints as (
+
+    select all_touchpoints.*
+    from all_touchpoints
+    {% if is_incremental() %}
+        inner join touched_users on all_touchpoints.user_pseudo_id = touched_users.user_pseudo_id
+    {% endif %}
+
+),
+
+conversions as (
+
+    select all_conversions.*
+    from all_conversions
+    {% if is_incremental() %}
+        inner join touched_users on all_conversions.user_pseudo_id = touched_users.user_pseudo_id
+    {% endif %}
 
 ),
 
@@ -28,6 +70,7 @@ conversion_sequence as (
         converted_at,
         revenue,
         revenue_currency,
+        events_loaded_at,
         row_number() over (partition by user_pseudo_id order by converted_at, transaction_id) as conversion_number
     from conversions
 
@@ -42,6 +85,7 @@ touch_journey as (
         touchpoints.user_pseudo_id,
         touchpoints.session_started_at,
         touchpoints.channel_id,
+        touchpoints.events_loaded_at,
         1 + count(earlier.transaction_id) as journey_number
     from touchpoints
     left join conversion_sequence as earlier
@@ -52,7 +96,8 @@ touch_journey as (
         touchpoints.session_key,
         touchpoints.user_pseudo_id,
         touchpoints.session_started_at,
-        touchpoints.channel_id
+        touchpoints.channel_id,
+        touchpoints.events_loaded_at
 
 ),
 
@@ -63,7 +108,8 @@ touches_in_window as (
         conversion_sequence.transaction_id,
         conversion_sequence.converted_at,
         conversion_sequence.revenue,
-        conversion_sequence.revenue_currency
+        conversion_sequence.revenue_currency,
+        conversion_sequence.events_loaded_at as conversion_loaded_at
     from touch_journey
     left join conversion_sequence
         on
@@ -115,7 +161,9 @@ journeys as (
         max(session_started_at) as last_touched_at,
         {{ dbt.listagg('channel_id', "' > '", 'order by session_started_at, session_key') }} as channel_path,
         {{ dbt.listagg('touch_hours_before_end', "' > '", 'order by session_started_at, session_key') }}
-            as touch_hours_before_end
+            as touch_hours_before_end,
+        max(coalesce(conversion_loaded_at, events_loaded_at)) as conversion_loaded_at,
+        max(events_loaded_at) as touches_loaded_at
     from touches_aged
     group by user_pseudo_id, journey_number
 
@@ -136,7 +184,11 @@ final as (
         first_touched_at,
         last_touched_at,
         channel_path,
-        touch_hours_before_end
+        touch_hours_before_end,
+        -- the newest load among the journey's inputs: the watermark of incremental builds
+        case
+            when conversion_loaded_at > touches_loaded_at then conversion_loaded_at else touches_loaded_at
+        end as inputs_loaded_at
     from journeys
 
 )

@@ -1,14 +1,45 @@
 {#-
   GA4 events rolled up to sessions (user_pseudo_id + ga_session_id). A session's source is the first
   collected source in it; a session with none is direct.
+  Incremental: every session with an event loaded since the last build (or within the GA4 lookback) is
+  rebuilt from all its events, so a session crossing midnight or a file boundary is never split.
   Grain: one row per session.
 -#}
+{{ config(unique_key='session_key') }}
+
 with
 
-events as (
+session_events as (
 
     select * from {{ ref('stg_ga4__events') }}
     where ga_session_id is not null
+
+),
+
+{% if is_incremental() %}
+touched_sessions as (
+
+    select distinct
+        user_pseudo_id,
+        ga_session_id
+    from session_events
+    where
+        loaded_at > {{ built_up_to('events_loaded_at') }}
+        or event_at >= {{ ga4_lookback_start('session_ended_at') }}
+
+),
+{% endif %}
+
+events as (
+
+    select session_events.*
+    from session_events
+    {% if is_incremental() %}
+        inner join touched_sessions
+            on
+                session_events.user_pseudo_id = touched_sessions.user_pseudo_id
+                and session_events.ga_session_id = touched_sessions.ga_session_id
+    {% endif %}
 
 ),
 
@@ -39,7 +70,8 @@ sessions as (
         max(event_at) as session_ended_at,
         max(user_id) as user_id,
         count(*) as event_count,
-        sum(case when event_name = 'purchase' then 1 else 0 end) as purchase_event_count
+        sum(case when event_name = 'purchase' then 1 else 0 end) as purchase_event_count,
+        max(loaded_at) as events_loaded_at
     from events
     group by user_pseudo_id, ga_session_id
 
@@ -57,6 +89,7 @@ final as (
         sessions.user_id,
         sessions.event_count,
         sessions.purchase_event_count,
+        sessions.events_loaded_at,
         -- auto-tagged Google clicks carry a gclid and no utm source
         lower(coalesce(
             sourced_events.session_source,

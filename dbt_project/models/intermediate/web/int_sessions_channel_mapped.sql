@@ -1,12 +1,20 @@
 {#-
   Each session gets the channel of the first (lowest priority number) channel_source_mapping rule its
-  source / medium match. Grain: one row per session.
+  source / medium match. Incremental: the sessions rebuilt upstream since the last build (or within the
+  GA4 lookback). Grain: one row per session.
 -#}
+{{ config(unique_key='session_key') }}
+
 with
 
 sessions as (
 
     select * from {{ ref('int_ga4_sessions_aggregated') }}
+    {% if is_incremental() %}
+        where
+            events_loaded_at > {{ built_up_to('events_loaded_at') }}
+            or session_ended_at >= {{ ga4_lookback_start('session_ended_at') }}
+    {% endif %}
 
 ),
 
@@ -45,7 +53,8 @@ final as (
         sessions.session_medium,
         sessions.session_campaign_name,
         sessions.session_campaign_id,
-        coalesce(matched.channel_id, 'other') as channel_id
+        coalesce(matched.channel_id, 'other') as channel_id,
+        sessions.events_loaded_at
     from sessions
     left join matched
         on

@@ -1,8 +1,18 @@
+{{ config(unique_key='event_id') }}
+
 with
 
 source as (
 
     select * from {{ source('ga4', 'events') }}
+    {% if is_incremental() %}
+        -- files loaded since the last build, and the lookback GA4 may still add events to; every version
+        -- of an event shares its timestamp, so its latest version is always among the rows read
+        where
+            _mops_loaded_at > {{ built_up_to('loaded_at') }}
+            or event_timestamp >= {{ built_up_to('event_timestamp_micros', '0') }}
+            - {{ var('mops_ga4_lookback_hours') }} * cast(3600000000 as bigint)
+    {% endif %}
 
 ),
 
