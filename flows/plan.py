@@ -223,6 +223,8 @@ def schedule_misses_deadlines(
     schedule = plan.spec.trigger.schedule
     if schedule is None:
         return []
+    if not any(step.step.deadline for step in plan.steps.values()):
+        return []
     first = first or datetime.now(ZoneInfo("UTC")).replace(tzinfo=None, second=0, microsecond=0)
     starts = scheduled_starts(schedule.cron, schedule.timezone, first)
     problems = []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flows.plan import Plan, build_plan, event_loops, schedule_misses_deadlines
+from flows.review import review_problems
 from flows.spec import SpecError, load_specs, parse_spec
 from mops.core.catalog import Catalog
 from mops.core.errors import MopsError
@@ -55,11 +56,13 @@ def validate_all(
     durations: dict[str, dict[str, float]] | None = None,
     account_zones: list[str] | None = None,
 ) -> dict[str, Plan]:
-    """Every spec parsed and planned; event loops and deadlines history cannot meet refused."""
+    """Every spec parsed and planned; event loops, deadlines history cannot meet and specs that break
+    the review rules (flows/review.py) refused."""
     plans = load_plans(settings, agents)
     problems = [f"event trigger can loop: {loop}" for loop in event_loops(plans)]
     for name, plan in plans.items():
         problems += schedule_misses_deadlines(plan, (durations or {}).get(name, {}), account_zones or [])
+        problems += review_problems(plan)
     if problems:
         raise SpecError("\n".join(problems))
     return plans

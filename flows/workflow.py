@@ -36,9 +36,11 @@ from flows.engine import (
 from flows.locking import warehouse_lock
 from flows.plan import DBT_BUILT_EVENT, PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
+from flows.review import require_reviewed
 from flows.summary import RunSummary, markdown_summary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
+from mops.core.governance.production import head_commit
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings
 
@@ -96,6 +98,7 @@ def run_workflow(
     """Run one workflow spec for one day; returns the run summary (also recorded in ops)."""
     settings = get_settings()
     plan, catalog = load_plan(settings, workflow)
+    require_reviewed(plan, settings)
     chain = [c for c in event_chain.split(",") if c]
     day = date.fromisoformat(run_date) if run_date else (utcnow() - timedelta(days=1)).date()
     spec_context = plan.spec.context
@@ -159,6 +162,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             "run_id": context.run_id,
             "workflow": workflow,
             "spec_hash": plan.spec_hash,
+            "git_commit": head_commit(settings.project_dir),
             "mode": mode,
             "run_date": day,
             "status": summary.status,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from agents.attribution.credit import to_v1
 from agents.attribution.parameters import AttributionParameters
 from agents.attribution.run import run
-from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
 
 MANIFEST = AgentManifest(
     name="attribution",
@@ -55,6 +55,7 @@ MANIFEST = AgentManifest(
         Write(table="attribution_channel_summary", version=1),
     ),
     decisions=("flag_underperforming",),
+    failure_policy=FailurePolicy(on_failure="halt"),  # downstream agents need this run's credit
 )
 
 AGENT = Agent(

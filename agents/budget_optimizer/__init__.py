@@ -54,6 +54,7 @@ MANIFEST = AgentManifest(
     ),
     writes=(Write(table="budget_response_curves", version=1), Write(table="budget_recommendations", version=1)),
     decisions=("shift_budget", "conflict", "hold_budget"),
+    money_decisions=("shift_budget",),
     failure_policy=FailurePolicy(on_failure="halt"),
 )
 

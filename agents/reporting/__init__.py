@@ -11,7 +11,7 @@ from __future__ import annotations
 from agents.reporting.attributed import CREDIT_COLUMNS, SUMMARY_COLUMNS
 from agents.reporting.parameters import MAX_PRIOR_DAYS, ReportingParameters
 from agents.reporting.run import run
-from mops.core.runtime.agent import Agent, AgentManifest, Read, Write
+from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
 
 AD_COLUMNS = (
     "date_day",
@@ -115,6 +115,7 @@ MANIFEST = AgentManifest(
     ),
     writes=(Write(table="report_kpis", version=1),),
     decisions=("kpi_alert",),
+    failure_policy=FailurePolicy(on_failure="halt"),  # a failed report must show, not pass quietly
 )
 
 AGENT = Agent(manifest=MANIFEST, function=run, parameters=ReportingParameters)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     # Folder of workflow specs (*.yml) the engine runs and serves.
     workflows_dir: Path = Path("flows/workflows")
+    # Production mode: runs refuse specs, agent code and contracts not committed on the protected branch.
+    production: bool = False
+    # The git ref of the protected (reviewed) branch production runs must come from.
+    protected_ref: str = "origin/main"
     # Packages whose sub-packages are agents (each exports AGENT); [] runs only agent_modules' agents.
     agent_packages: list[str] = Field(default_factory=lambda: ["agents"])
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).

@@ -51,6 +51,7 @@ TABLES: dict[str, dict[str, str]] = {
         "run_id": "varchar",
         "workflow": "varchar",
         "spec_hash": "varchar",
+        "git_commit": "varchar",  # the commit the run's code came from (null outside a git checkout)
         "mode": "varchar",
         "run_date": "date",
         "status": "varchar",

@@ -67,6 +67,8 @@ class AgentManifest(StrictModel):
     reads: tuple[Read, ...]
     writes: tuple[Write, ...]
     decisions: tuple[str, ...] = ()
+    # decision kinds that move money (budgets, bids): a workflow must gate them with an approval rule
+    money_decisions: tuple[str, ...] = ()
     needs_pii: bool = False
     failure_policy: FailurePolicy = FailurePolicy()
 
