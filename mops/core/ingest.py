@@ -64,6 +64,12 @@ class FileResult:
     new_fields: tuple[str, ...] = ()  # columns the format does not know (kept in _mops_extras)
     notices: tuple[str, ...] = ()  # flagged values and reading notes
 
+    @property
+    def new_fields_summary(self) -> str:
+        shown = ", ".join(self.new_fields[:10])
+        more = f" and {len(self.new_fields) - 10} more" if len(self.new_fields) > 10 else ""
+        return f"{shown}{more} (kept in {EXTRAS_COLUMN})"
+
 
 def landing_files(landing_dir: Path) -> list[Path]:
     """Every path ingest reports on (files to read, and paths skipped or refused unopened)."""

@@ -209,8 +209,7 @@ def frame_csv(table: LandingTable, text: str | None, path: Path, rel: str) -> Cs
         for line in lines[index + 1 :]
         if line.strip() and not _is_footer(line) and not (totals and _first_cell(line).startswith(totals))
     ]
-    notes = [f"skipped {index} line(s) before the header"] if index else []
-    return CsvFrame([lines[index], *body], download, notes)
+    return CsvFrame([lines[index], *body], download)
 
 
 def _first_cell(line: str) -> str:

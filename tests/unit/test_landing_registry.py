@@ -28,9 +28,14 @@ def test_renamed_fields_share_one_canonical_column_across_versions():
     assert {v: f.name for v, f in google["conversions"].items()} == {
         "v1": "metrics.conversions",
         "v2": "metrics.all_conversions",
+        "ui": "metrics.conversions",  # the web UI's "Conversions" column
     }
     meta = REGISTRY.table("meta_ads", "insights").canonical_mapping()
-    assert {v: f.name for v, f in meta["clicks"].items()} == {"v1": "inline_link_clicks", "v2": "outbound_clicks"}
+    assert {v: f.name for v, f in meta["clicks"].items()} == {
+        "v1": "inline_link_clicks",
+        "v2": "outbound_clicks",
+        "ads_manager": "inline_link_clicks",  # Ads Manager's "Link clicks"
+    }
     linkedin = REGISTRY.table("linkedin_ads", "ad_analytics").canonical_mapping()["spend"]
     assert (linkedin["v1"].currency, linkedin["v2"].currency) == ("USD", "account")
 

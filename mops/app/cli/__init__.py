@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -68,6 +69,7 @@ def run_ingest(settings: Settings, landing: Path) -> int:
         "unchanged": "dim",
         "duplicate": "dim",
         "refused": "bold red",
+        "skipped": "dim",
     }
     results = []
     with _progress() as progress:
@@ -90,10 +92,10 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     shown = [r for r in results if r.status != "unchanged"] or results
     for r in shown[:60]:
         table.add_row(
-            r.path,
+            escape(r.path),
             f"[{status_style[r.status]}]{r.status}[/]",
             r.table or "",
-            r.version or "",
+            escape(r.version or ""),
             str(r.rows) if r.rows else "",
         )
     if len(shown) > 60:
@@ -101,7 +103,14 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     console.print(table)
     refused = [r for r in results if r.status == "refused"]
     for r in refused:
-        console.print(f"[bold red]refused[/] {r.path}: {r.message}")
+        console.print(f"[bold red]refused[/] {escape(r.path)}: {escape(r.message)}")
+    for r in results:  # schema-change notices and flags: also in raw._mops_files (new_fields, notices)
+        if r.new_fields:
+            console.print(f"[yellow]new fields[/] {escape(r.path)}: {escape(r.new_fields_summary)}")
+        for notice in r.notices:
+            console.print(f"[dim]notice[/] {escape(r.path)}: {escape(notice)}")
+        if r.status == "skipped":
+            console.print(f"[dim]skipped[/] {escape(r.path)}: {escape(r.message)}")
     counts = {s: sum(r.status == s for r in results) for s in status_style}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no files found")
     return len(refused)
