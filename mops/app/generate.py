@@ -203,13 +203,18 @@ def _shapes_doc(table: LandingTable) -> list[str]:
         for header in download.headers:
             column = download.column(header)
             target = f"`{column.field}`" if column.field else "kept with the extras"
-            notes = [f"x {column.scale:,.0f}" if column.scale else "", "optional" if header in download.optional else ""]
+            notes = [
+                f"x {column.scale:,.0f}" if column.scale else "",
+                "optional" if header in download.optional else "",
+            ]
             out.append(f"| `{header}` | {target} {' '.join(n for n in notes if n)} |")
-        details = [f"thousands separator `{download.thousands}`" if download.thousands else "",
-                   f"decimal `{download.decimal}`",
-                   f"`{'`, `'.join(download.null_values)}` read as empty" if download.null_values else "",
-                   f"rows starting with {', '.join(download.total_rows)} skipped" if download.total_rows else "",
-                   f"`{{currency}}` in a header fills `{download.currency_field}`" if download.currency_field else ""]  # noqa: E501 fmt: skip
+        details = [
+            f"thousands separator `{download.thousands}`" if download.thousands else "",
+            f"decimal `{download.decimal}`",
+            f"`{'`, `'.join(download.null_values)}` read as empty" if download.null_values else "",
+            f"rows starting with {', '.join(download.total_rows)} skipped" if download.total_rows else "",
+            f"`{{currency}}` in a header fills `{download.currency_field}`" if download.currency_field else "",
+        ]  # noqa: E501 fmt: skip
         out += ["", "; ".join(d for d in details if d) + "."]
     return ["", "Accepted shapes:", *out] if out else []
 

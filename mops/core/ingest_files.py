@@ -32,6 +32,7 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codec
         (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF8, "utf-8-sig"))  # fmt: skip
 HEADER_SEARCH_LINES = 30  # a report title block is never longer than this
 DELIMITERS = (",", "\t", ";")
+PREFERRED_TIE = "cp1252"
 
 
 def excerpt(value: object, limit: int = 40) -> str:
@@ -127,10 +128,13 @@ def decode(path: Path, rel: str, encoding: str) -> tuple[str, str]:
     if encoding == "detect":
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        matches = from_bytes(data)
+        best = matches.best()
         if best is None:
             raise RefusedFile(rel, "is not text in any known encoding (binary data?); export it as CSV or JSON again")
-        encoding = best.encoding
+        # single-byte encodings often tie; Windows-1252 (Excel on Western Windows) is the usual one of exports
+        tied = [m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+        encoding = PREFERRED_TIE if PREFERRED_TIE in tied else best.encoding
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -231,10 +235,11 @@ def _has_footer(path: Path, text: str | None) -> bool:
     return bool(lines) and _is_footer(lines[-1])
 
 
-def check_not_cut(lines: list[str], rel: str) -> None:
+def check_not_cut(lines: list[str], rel: str, row: int | None = None) -> None:
     """A CSV cut mid-row (an interrupted download) has a last line shorter than its header."""
     if len(lines) < 2 or lines[-1].endswith(("\n", "\r")):
         return
+    row = row or len(lines) - 1
     header, last = _cells(lines[0]), lines[-1]
     delimiter = max(DELIMITERS, key=lines[0].count)
     try:
@@ -244,9 +249,14 @@ def check_not_cut(lines: list[str], rel: str) -> None:
     if len(cells) < len(header) or last.count('"') % 2:
         raise RefusedFile(
             rel,
-            f"the file ends in the middle of row {len(lines) - 1} (its last line has {len(cells)} of "
+            f"the file ends in the middle of row {row} (its last line has {len(cells)} of "
             f"{len(header)} fields): the export was cut off; download or export it again",
         )
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) + 1
 
 
 def tail_lines(path: Path, n: int = 2) -> list[str]:

@@ -21,6 +21,7 @@ from mops.core.ingest_files import (
     SUPPORTED_SUFFIXES,
     FileBytes,
     check_not_cut,
+    count_lines,
     decode,
     excerpt,
     frame_csv,
@@ -157,7 +158,8 @@ def _readable(table: LandingTable, path: Path, rel: str, info: FileBytes, temps:
             if lines is None and not info.ends_with_newline:
                 with path.open(encoding="utf-8") as handle:
                     lines = [handle.readline(), *tail_lines(path, 1)]
-            if lines:
+                check_not_cut(lines, rel, row=count_lines(path) - 1)
+            elif lines:
                 check_not_cut(lines, rel)
             if text is not None:
                 readable = temp_copy(text, ".csv")

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mops.core.errors import MopsError
 from mops.core.settings import Settings, get_settings
@@ -92,10 +92,10 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     shown = [r for r in results if r.status != "unchanged"] or results
     for r in shown[:60]:
         table.add_row(
-            escape(r.path),
+            Text(r.path),  # user data as Text: never parsed as markup or emoji codes
             f"[{status_style[r.status]}]{r.status}[/]",
             r.table or "",
-            escape(r.version or ""),
+            Text(r.version or ""),
             str(r.rows) if r.rows else "",
         )
     if len(shown) > 60:
@@ -103,14 +103,14 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     console.print(table)
     refused = [r for r in results if r.status == "refused"]
     for r in refused:
-        console.print(f"[bold red]refused[/] {escape(r.path)}: {escape(r.message)}")
+        console.print(Text.assemble(("refused", "bold red"), f" {r.path}: {r.message}"))
     for r in results:  # schema-change notices and flags: also in raw._mops_files (new_fields, notices)
         if r.new_fields:
-            console.print(f"[yellow]new fields[/] {escape(r.path)}: {escape(r.new_fields_summary)}")
+            console.print(Text.assemble(("new fields", "yellow"), f" {r.path}: {r.new_fields_summary}"))
         for notice in r.notices:
-            console.print(f"[dim]notice[/] {escape(r.path)}: {escape(notice)}")
+            console.print(Text.assemble(("notice", "dim"), f" {r.path}: {notice}"))
         if r.status == "skipped":
-            console.print(f"[dim]skipped[/] {escape(r.path)}: {escape(r.message)}")
+            console.print(Text.assemble(("skipped", "dim"), f" {r.path}: {r.message}"))
     counts = {s: sum(r.status == s for r in results) for s in status_style}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no files found")
     return len(refused)
