@@ -179,7 +179,10 @@ def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, 
     notes += mapping.notes
     selects = [f"{expr} as {q(name)}" for name, (expr, _) in mapping.columns.items()]
     if mapping.extras:
-        pairs = ", ".join(f"{_lit(name)}, {expr}" for name, expr in mapping.extras.items())
+        pairs = ", ".join(  # lists and records stay JSON inside the extras, not strings of JSON
+            f"{_lit(name)}, " + (f"cast({expr} as json)" if flat.get(name, ("", ""))[1] == "json" else expr)
+            for name, expr in mapping.extras.items()
+        )
         selects.append(f"cast(json_object({pairs}) as varchar) as _mops_extras")
     else:
         selects.append("cast(null as varchar) as _mops_extras")
