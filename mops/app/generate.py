@@ -224,8 +224,9 @@ def _rules_doc(table: LandingTable) -> list[str]:
     for metric, rule in table.metrics.items():
         fields = ", ".join(f"`{f.name}`" for f in table.metric_fields(metric))
         negative = {"refuse": "never negative", "flag": "negative values flagged, not refused", "allow": ""}
+        at_most = f"at most `{rule.at_most}`" + (" (rows where it is 0 exempt)" if rule.unless_zero else "")
         parts = ["required (not empty)" if rule.not_null else "", negative[rule.negative],
-                 f"at most `{rule.at_most}`" if rule.at_most else "", rule.why]  # fmt: skip
+                 at_most if rule.at_most else "", rule.why]  # fmt: skip
         out.append(f"- `{metric}` ({fields}): " + "; ".join(p for p in parts if p))
     if table.unit_check:
         (a, b), (c, d) = table.unit_check.cpc, table.unit_check.cpm

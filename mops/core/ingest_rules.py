@@ -89,7 +89,8 @@ def rules(table: LandingTable, units_per_usd: dict[str, float], today: date) -> 
                             flag=rule.negative == "flag"))  # fmt: skip
         if rule.at_most:
             other, other_name = _metric(table, rule.at_most)
-            out.append(Rule(f"{metric}_within_{rule.at_most}", f"{value} > {other}", (name, value, other_name, other),
+            broken = f"{value} > {other}" + (f" and {other} <> 0" if rule.unless_zero else "")
+            out.append(Rule(f"{metric}_within_{rule.at_most}", broken, (name, value, other_name, other),
                             f"{metric} exceed {rule.at_most} (row {{row}}: {{d0}} = {{d1}} > {{d2}} = {{d3}})",
                             names=(0, 2)))  # fmt: skip
     if table.unit_check and table.metric_fields("spend") and table.metric_fields("impressions"):

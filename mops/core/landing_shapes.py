@@ -78,6 +78,7 @@ class MetricRule(StrictModel):
     not_null: bool = False
     negative: Literal["refuse", "flag", "allow"] = "refuse"
     at_most: str | None = None  # another canonical metric this one cannot exceed (clicks <= impressions)
+    unless_zero: bool = False  # rows where that other metric is 0 are exempt (clicks on yesterday's impressions)
     why: str = ""  # the documented reason for a flag or an exception
 
 

@@ -154,3 +154,18 @@ def test_flags_and_new_fields_are_logged_with_the_file(loaded):
     assert json.loads(logged[0]) == ["frequency", "reach"] and json.loads(logged[1]) == []
     extras = loaded.con.execute("select _mops_extras from raw.meta_ads__insights").fetchone()[0]
     assert json.loads(extras) == {"reach": "800", "frequency": "1.2"}
+
+
+def test_google_clicks_on_a_day_without_impressions_load_as_google_reports_them(loaded):
+    """Day-segmented Google rows can count a click on an impression served the day before (declared)."""
+    result, _, _ = loaded("google_ads/campaign_stats/late_click.csv", [row(impressions=0, clicks=2, cost=300000)])
+    assert result.status == "loaded", result.message
+
+
+def test_link_clicks_above_impressions_are_refused_where_no_exemption_is_declared(loaded):
+    record = META_ROW | {"impressions": "0", "inline_link_clicks": "3"}
+    message = refused(*loaded("meta_ads/insights/clicks.jsonl", [record]))
+    assert (
+        "clicks_within_impressions: clicks exceed impressions (row 1: inline_link_clicks = 3 > impressions = 0)"
+        in message
+    )
