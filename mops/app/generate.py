@@ -32,13 +32,18 @@ class GeneratedFile:
     content: str
 
 
+def _versions(table: LandingTable) -> dict[str, str]:
+    """API versions and web-UI download versions, each with its description."""
+    return dict(table.versions) | {name: d.description for name, d in table.downloads.items()}
+
+
 def _table_description(table: LandingTable) -> str:
-    versions = "; ".join(f"{v}: {text}" for v, text in table.versions.items())
+    versions = "; ".join(f"{v}: {text}" for v, text in _versions(table).items())
     return f"{table.description.strip()}\n\nFormat: {table.api}. Grain: {table.grain}. Known versions: {versions}"
 
 
 def _column_entry(table: LandingTable, field) -> dict:
-    versions = list(field.versions) if field.versions else list(table.versions)
+    versions = [v for v in table.all_versions if table.in_version(field, v)]
     meta = {"landing_type": field.type, "format_versions": versions, "required": field.required}
     for key in ("format", "unit", "currency", "canonical"):
         if getattr(field, key):
@@ -70,7 +75,7 @@ def source_yaml(registry: Registry, source: str) -> str:
                     "api": table.api,
                     "grain": table.grain,
                     "key": list(table.key),
-                    "format_versions": dict(table.versions),
+                    "format_versions": _versions(table),
                 },
                 "columns": [_column_entry(table, f) for f in table.fields]
                 + [
@@ -78,6 +83,10 @@ def source_yaml(registry: Registry, source: str) -> str:
                     {"name": "_mops_format_version", "description": "Format version the file matched."},
                     {"name": "_mops_row", "description": "Row number within the file."},
                     {"name": "_mops_loaded_at", "description": "When mops ingest loaded the file (UTC)."},
+                    {
+                        "name": "_mops_extras",
+                        "description": "JSON object of the file's columns the format does not know (null: none).",
+                    },
                 ],
             }
         )
@@ -121,11 +130,16 @@ def formats_doc(registry: Registry) -> str:
         "",
         f"<!-- {HEADER.format(source='*')} -->",
         "",
-        "Drop export files under `landing/<source>/<table>/` (CSV with a header row, JSON Lines, or Parquet).",
+        "Drop export files under `landing/<source>/<table>/` (CSV with a header row, JSON Lines, JSON, or",
+        "Parquet; UTF-8, or any encoding charset-normalizer detects, e.g. UTF-16 or Windows-1252).",
         "Nested JSON/Parquet records are flattened to dotted names (`segments.date`); repeated records",
-        "are kept as JSON text. A file must match one known version of its table's format: all required",
-        "fields of that version present, and no field the format does not know. Otherwise it is refused",
-        "with the offending fields named, and nothing of it is loaded.",
+        "are kept as JSON text. A file must carry the required fields of one known version of its table's",
+        "format (or of a declared web-UI download). Columns the format does not know are accepted: kept",
+        "as one JSON object per row in `_mops_extras` and reported once per file as new fields",
+        "(`mops ingest`, and `raw._mops_files.new_fields`). A missing required field, a value of the wrong",
+        "type or a broken value rule refuses the whole file, naming the file, field, row and value; nothing",
+        "of it is loaded. A file whose rows carry fields of two versions is decided row by row, by the",
+        "precedence the format declares.",
         "",
     ]
     for source in registry.sources.values():
@@ -160,11 +174,71 @@ def formats_doc(registry: Registry) -> str:
                     f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | {versions} | "
                     f"`{f.staging}` | {notes} |"
                 )
+            lines += _shapes_doc(table) + _rules_doc(table)
             if table.checks:
                 lines += ["", "Checks on every row:"]
                 lines += [f"- `{c.name}`: {c.message}" for c in table.checks]
             lines.append("")
     return "\n".join(lines)
+
+
+def _shapes_doc(table: LandingTable) -> list[str]:
+    shapes, out = table.shapes, []
+    if "camelCase" in shapes.name_styles:
+        out.append("- camelCase names of the fields are accepted (`metrics.costMicros` = `metrics.cost_micros`)")
+    if shapes.unnest:
+        out.append(f"- rows nesting their fields under {', '.join(f'`{u}`' for u in shapes.unnest)} are lifted")
+    for envelope in shapes.envelopes:
+        context = "; ".join(f"`{f}` from `{path}` where rows lack it" for f, path in envelope.context.items())
+        out.append(f"- envelope {envelope.name}: rows under `{envelope.rows}`" + (f" ({context})" if context else ""))
+    for name, pattern in shapes.file_name_fields.items():
+        out.append(f"- `{name}` taken from the file name (regex `{pattern}`) where rows and envelope lack it")
+    if shapes.known_extras:
+        out.append(
+            f"- known extra fields (kept, not reported as new): {', '.join(f'`{k}`' for k in shapes.known_extras)}"
+        )
+    for canonical, order in table.precedence.items():
+        out.append(f"- a row carrying both versions of `{canonical}`: {' over '.join(f'`{f}`' for f in order)}")
+    for name, download in table.downloads.items():
+        out += ["", f"Web-UI download `{name}`: {download.description}.", "", "| header | field |", "|---|---|"]
+        for header in download.headers:
+            column = download.column(header)
+            target = f"`{column.field}`" if column.field else "kept with the extras"
+            notes = [
+                f"x {column.scale:,.0f}" if column.scale else "",
+                "optional" if header in download.optional else "",
+            ]
+            out.append(f"| `{header}` | {target} {' '.join(n for n in notes if n)} |")
+        details = [
+            f"thousands separator `{download.thousands}`" if download.thousands else "",
+            f"decimal `{download.decimal}`",
+            f"`{'`, `'.join(download.null_values)}` read as empty" if download.null_values else "",
+            f"rows starting with {', '.join(download.total_rows)} skipped" if download.total_rows else "",
+            f"`{{currency}}` in a header fills `{download.currency_field}`" if download.currency_field else "",
+        ]  # noqa: E501 fmt: skip
+        out += ["", "; ".join(d for d in details if d) + "."]
+    return ["", "Accepted shapes:", *out] if out else []
+
+
+def _rules_doc(table: LandingTable) -> list[str]:
+    out = []
+    for metric, rule in table.metrics.items():
+        fields = ", ".join(f"`{f.name}`" for f in table.metric_fields(metric))
+        negative = {"refuse": "never negative", "flag": "negative values flagged, not refused", "allow": ""}
+        at_most = f"at most `{rule.at_most}`" + (" (rows where it is 0 exempt)" if rule.unless_zero else "")
+        parts = ["required (not empty)" if rule.not_null else "", negative[rule.negative],
+                 at_most if rule.at_most else "", rule.why]  # fmt: skip
+        out.append(f"- `{metric}` ({fields}): " + "; ".join(p for p in parts if p))
+    if table.unit_check:
+        (a, b), (c, d) = table.unit_check.cpc, table.unit_check.cpm
+        out.append(
+            f"- unit plausibility: implied cost per click {a:g}..{b:g} and per thousand impressions {c:g}..{d:g} "
+            "(US-dollar equivalents, by `contracts/landing/_currencies.yml`): money in the wrong unit is refused"
+        )
+    if table.dates:
+        upper = f", at most {table.dates.future_days} days after today" if table.dates.future_days is not None else ""
+        out.append(f"- dates ({', '.join(table.dates.fields)}) from {table.dates.earliest}{upper}")
+    return ["", "Value rules (checked on every row at ingest):", *out] if out else []
 
 
 def generated_files(registry: Registry, catalog: Catalog | None = None) -> list[GeneratedFile]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,17 +18,22 @@ import duckdb
 from mops.core.base import utcnow
 from mops.core.errors import RefusedFile
 from mops.core.ingest import (
+    EXTRAS_COLUMN,
+    FILES_COLUMNS,
     FILES_TABLE,
     META_COLUMNS,
     RAW_SCHEMA,
     FileResult,
     StagedFile,
-    _sha256,
-    landing_files,
+    entry_result,
+    file_log_row,
+    loaded_result,
     q,
+    raw_columns,
     resolve_table,
     stage_file,
 )
+from mops.core.ingest_files import SUPPORTED_SUFFIXES, inspect_bytes, scan_landing
 from mops.core.landing import LandingTable, Registry
 from mops.core.sqltypes import SQL_TYPES
 from mops.core.warehouse.connections import connect_postgres
@@ -35,16 +41,14 @@ from mops.core.warehouse.connections import connect_postgres
 # JSON fields (lists of records) are stored parsed: staging reads them with jsonpath, and parsing the text
 # again for every parameter it extracts made GA4 staging three times slower
 POSTGRES_TYPES = SQL_TYPES | {"json": "jsonb"}
-FILES_DDL = f"""create table if not exists {FILES_TABLE} (
-    file_path varchar primary key, source varchar, table_name varchar, format_version varchar,
-    sha256 varchar, row_count bigint, schema_fingerprint varchar, columns varchar,
-    loaded_at timestamp)"""
+POSTGRES_META = META_COLUMNS | {EXTRAS_COLUMN: "jsonb"}
+FILES_DDL = f"create table if not exists {FILES_TABLE} ({', '.join(f'{n} {t}' for n, t in FILES_COLUMNS.items())})"
 
 
 
 def ensure_raw_table(cursor, table: LandingTable) -> None:
     """Create the raw table, or add the fields the registry learned since it was created."""
-    columns = {f.name: POSTGRES_TYPES[f.type] for f in table.fields} | META_COLUMNS
+    columns = {f.name: POSTGRES_TYPES[f.type] for f in table.fields} | POSTGRES_META
     ddl = ", ".join(f"{q(name)} {sql_type}" for name, sql_type in columns.items())
     cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
     cursor.execute(f"create table if not exists {RAW_SCHEMA}.{q(table.raw_table)} ({ddl})")
@@ -58,19 +62,26 @@ def ensure_raw_table(cursor, table: LandingTable) -> None:
             cursor.execute(f"alter table {RAW_SCHEMA}.{q(table.raw_table)} add column {q(name)} {sql_type}")
 
 
-def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTable, rel: str, version: str, loaded_at):
+def ensure_files_table(cursor) -> None:
+    cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+    cursor.execute(FILES_DDL)
+    for name, sql_type in FILES_COLUMNS.items():  # a warehouse from before the column existed
+        if "primary key" not in sql_type:
+            cursor.execute(f"alter table {FILES_TABLE} add column if not exists {name} {sql_type}")
+
+
+def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTable, rel: str, loaded_at):
     """COPY the staged rows (plus provenance) into the raw table through a CSV file DuckDB writes."""
-    columns = [f.name for f in table.fields]
+    columns = raw_columns(table)
     select = ", ".join(q(c) for c in columns)
     with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
         # DuckDB writes NULL as an unquoted empty field and '' as "", which is how PostgreSQL's CSV reads them
         stage.execute(
-            f"copy (select {select}, ? as _mops_file, ? as _mops_format_version, _mops_row, "
-            f"cast(? as timestamp) as _mops_loaded_at from _mops_typed order by _mops_row) "
-            f"to '{handle.name}' (format csv, header false)",
-            [rel, version, loaded_at],
+            f"copy (select {select}, ? as _mops_file, cast(? as timestamp) as _mops_loaded_at "
+            f"from _mops_typed order by _mops_row) to '{handle.name}' (format csv, header false)",
+            [rel, loaded_at],
         )
-        target = ", ".join(q(c) for c in [*columns, *META_COLUMNS])
+        target = ", ".join(q(c) for c in [*columns, "_mops_file", "_mops_loaded_at"])
         with open(handle.name, encoding="utf-8") as data:
             cursor.copy_expert(f"copy {RAW_SCHEMA}.{q(table.raw_table)} ({target}) from stdin with (format csv)", data)
 
@@ -82,21 +93,13 @@ def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: st
         with pg.cursor() as cursor:
             ensure_raw_table(cursor, table)
             cursor.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = %s", [rel])
-            _copy_typed_rows(stage, cursor, table, rel, staged.version, loaded_at)
+            _copy_typed_rows(stage, cursor, table, rel, loaded_at)
             cursor.execute(f"delete from {FILES_TABLE} where file_path = %s", [rel])
+            names = ", ".join(FILES_COLUMNS)
+            marks = ", ".join("%s" for _ in FILES_COLUMNS)
             cursor.execute(
-                f"insert into {FILES_TABLE} values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    rel,
-                    table.source,
-                    table.name,
-                    staged.version,
-                    sha,
-                    staged.rows,
-                    staged.fingerprint,
-                    staged.columns_json,
-                    loaded_at,
-                ],
+                f"insert into {FILES_TABLE} ({names}) values ({marks})",
+                file_log_row(table, staged, rel, sha, loaded_at),
             )
         pg.commit()
     except BaseException:
@@ -104,9 +107,10 @@ def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: st
         raise
 
 
-def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, rel: str) -> FileResult:
+def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, rel: str, today: date) -> FileResult:
     table = resolve_table(registry, landing_dir, path)
-    sha = _sha256(path)
+    info = inspect_bytes(path, text=SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet")
+    sha = info.sha256
     with pg.cursor() as cursor:
         cursor.execute(f"select file_path from {FILES_TABLE} where sha256 = %s", [sha])
         same = cursor.fetchall()
@@ -117,9 +121,9 @@ def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, r
         return FileResult(rel, "unchanged", table.qualified_name, message="already loaded")
     if same:
         return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
-    staged = stage_file(stage, table, path, rel)
+    staged = stage_file(stage, table, path, rel, info, registry.units_per_usd, today)
     _write(pg, stage, table, staged, rel, sha)
-    return FileResult(rel, "replaced" if replaced else "loaded", table.qualified_name, staged.version, staged.rows)
+    return loaded_result(table, staged, rel, bool(replaced))
 
 
 def ingest_postgres(
@@ -127,6 +131,7 @@ def ingest_postgres(
     registry: Registry,
     landing_dir: Path,
     on_file: Callable[[FileResult], None] | None = None,
+    today: date | None = None,
 ) -> list[FileResult]:
     """Ingest every landing file into PostgreSQL; each file is its own transaction, refusals do not stop the rest."""
     if not landing_dir.is_dir():
@@ -136,16 +141,18 @@ def ingest_postgres(
     try:
         stage.execute("set TimeZone = 'UTC'")
         with pg.cursor() as cursor:
-            cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
-            cursor.execute(FILES_DDL)
+            ensure_files_table(cursor)
             for table in registry.tables():
                 ensure_raw_table(cursor, table)  # dbt sources exist even before a platform's first file
         pg.commit()
         results = []
-        for path in landing_files(landing_dir):
-            rel = str(path.relative_to(landing_dir))
+        for entry in scan_landing(landing_dir):
+            rel = str(entry.path.relative_to(landing_dir))
+            result = entry_result(entry, landing_dir)
             try:
-                result = _ingest_file(pg, stage, registry, landing_dir, path, rel)
+                result = result or _ingest_file(
+                    pg, stage, registry, landing_dir, entry.path, rel, today or date.today()
+                )
             except RefusedFile as refused:
                 result = FileResult(rel, "refused", message=refused.reason)
             results.append(result)

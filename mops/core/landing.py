@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, Field, model_validator
 
 from mops.core.base import StrictModel
+from mops.core.landing_shapes import DateRule, Download, MetricRule, Shapes, UnitRule
 
 FieldType = Literal["varchar", "bigint", "double", "decimal", "date", "timestamp", "boolean", "json"]
 
@@ -30,6 +31,7 @@ class LandingField(StrictModel):
     currency: str | None = None  # 'account' or an ISO code: what currency a money field is in
     unit: str | None = None
     pii: bool = False
+    metric: str | None = None  # canonical metric whose value rules apply (spend, impressions, clicks...)
     description: str = ""
 
     def in_version(self, version: str) -> bool:
@@ -53,6 +55,13 @@ class LandingTable(StrictModel):
     versions: dict[str, str] = Field(default_factory=lambda: {"v1": "The only known version."})
     fields: tuple[LandingField, ...]
     checks: tuple[Check, ...] = ()
+    shapes: Shapes = Field(default_factory=Shapes)
+    downloads: dict[str, Download] = Field(default_factory=dict)  # web-UI downloads, each a version
+    precedence: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # canonical -> fields, winner first
+    metrics: dict[str, MetricRule] = Field(default_factory=dict)  # value rules per canonical metric
+    unit_check: UnitRule | None = None  # implied CPC / CPM plausibility of the spend metric
+    currency_field: str | None = None  # the field holding the row's currency (for the unit check)
+    dates: DateRule | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> LandingTable:
@@ -66,6 +75,22 @@ class LandingTable(StrictModel):
         missing_key = set(self.key) - set(names)
         if missing_key:
             raise ValueError(f"{self.qualified_name}: key fields not declared: {sorted(missing_key)}")
+        clash = set(self.downloads) & set(self.versions)
+        if clash:
+            raise ValueError(f"{self.qualified_name}: downloads reuse version names {sorted(clash)}")
+        for name, download in self.downloads.items():
+            targets = {download.column(h).field for h in download.headers} | {download.currency_field}
+            unknown = targets - set(names) - {None}
+            if unknown:
+                raise ValueError(f"{self.qualified_name} download {name}: unknown fields {sorted(unknown)}")
+        metrics = {f.metric for f in self.fields if f.metric}
+        for metric, rule in self.metrics.items():
+            if metric not in metrics or (rule.at_most and rule.at_most not in metrics):
+                raise ValueError(f"{self.qualified_name}: rules for metric {metric!r} name no declared field")
+        for canonical, order in self.precedence.items():
+            if set(order) - set(names):
+                raise ValueError(f"{self.qualified_name}: precedence of {canonical} names unknown fields")
+        self.version_order()  # precedence must imply one order of versions
         return self
 
     @property
@@ -80,18 +105,45 @@ class LandingTable(StrictModel):
     def field(self, name: str) -> LandingField:
         return next(f for f in self.fields if f.name == name)
 
+    @property
+    def all_versions(self) -> list[str]:
+        """API versions, then web-UI download versions."""
+        return [*self.versions, *self.downloads]
+
+    def in_version(self, f: LandingField, version: str) -> bool:
+        if version in self.downloads:
+            download = self.downloads[version]
+            return f.name == download.currency_field or any(
+                download.column(h).field == f.name for h in download.headers
+            )
+        return f.in_version(version)
+
     def version_fields(self, version: str) -> list[LandingField]:
-        return [f for f in self.fields if f.in_version(version)]
+        return [f for f in self.fields if self.in_version(f, version)]
+
+    def version_order(self) -> list[str]:
+        """API versions by precedence (the version of each winning field first), then the rest newest first."""
+        order: list[str] = []
+        for canonical, names in self.precedence.items():
+            versions = [v for name in names for v in (self.field(name).versions or ())]
+            ranked = [v for v in order if v in versions]
+            if ranked != [v for v in versions if v in ranked]:
+                raise ValueError(f"{self.qualified_name}: precedence of {canonical} contradicts another column's")
+            order += [v for v in versions if v not in order]
+        return order + [v for v in reversed(list(self.versions)) if v not in order]
 
     def canonical_mapping(self) -> dict[str, dict[str, LandingField]]:
         """canonical column -> {version -> field}: how renamed fields map across versions."""
         mapping: dict[str, dict[str, LandingField]] = {}
         for f in self.fields:
             if f.canonical:
-                for version in self.versions:
-                    if f.in_version(version):
+                for version in self.all_versions:
+                    if self.in_version(f, version):
                         mapping.setdefault(f.canonical, {})[version] = f
         return mapping
+
+    def metric_fields(self, metric: str) -> list[LandingField]:
+        return [f for f in self.fields if f.metric == metric]
 
 
 class LandingSource(StrictModel):
@@ -102,6 +154,7 @@ class LandingSource(StrictModel):
 
 class Registry(BaseModel):
     sources: dict[str, LandingSource]
+    units_per_usd: dict[str, float] = Field(default_factory=dict)  # orders of magnitude, for unit checks only
 
     def tables(self) -> list[LandingTable]:
         return [t for s in self.sources.values() for t in s.tables.values()]
@@ -118,10 +171,14 @@ def load_registry(landing_contracts_dir: Path) -> Registry:
 def _load_registry(directory: Path) -> Registry:
     sources: dict[str, LandingSource] = {}
     for path in sorted(directory.glob("*.yml")):
+        if path.name.startswith("_"):
+            continue
         data = yaml.safe_load(path.read_text())
         source = data["source"]
         tables = {name: LandingTable(source=source, name=name, **spec) for name, spec in data["tables"].items()}
         sources[source] = LandingSource(source=source, description=data["description"], tables=tables)
     if not sources:
         raise FileNotFoundError(f"no landing formats found in {directory}")
-    return Registry(sources=sources)
+    currencies = directory / "_currencies.yml"
+    units = yaml.safe_load(currencies.read_text())["units_per_usd"] if currencies.exists() else {}
+    return Registry(sources=sources, units_per_usd=units)

@@ -104,16 +104,17 @@ def _normalised(frame: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
 def test_every_demo_file_loads_into_postgres_as_into_duckdb(pipelines):
     statuses = {r.path: (r.status, r.table, r.version, r.rows) for r in pipelines.postgres_ingest}
     assert statuses == {r.path: (r.status, r.table, r.version, r.rows) for r in pipelines.duckdb_ingest}
-    assert {r.status for r in pipelines.postgres_ingest} == {"loaded"}
+    assert {r.status for r in pipelines.postgres_ingest} == {"loaded", "skipped"}
+    assert [r.path for r in pipelines.postgres_ingest if r.status == "skipped"] == ["_truth"]  # reported, not read
     again = ingest_postgres(pipelines.postgres.warehouse_url, REGISTRY, pipelines.postgres.landing_path)
-    assert {r.status for r in again} == {"unchanged"}
+    assert {r.status for r in again} == {"unchanged", "skipped"}
     for table in REGISTRY.tables():
-        columns = [f.name for f in table.fields] + ["_mops_file", "_mops_format_version", "_mops_row"]
+        columns = [f.name for f in table.fields] + ["_mops_file", "_mops_format_version", "_mops_row", "_mops_extras"]
         select = ", ".join(f'"{c}"' for c in columns)
         duck, pg = both(
             pipelines, f'select {select} from raw."{table.raw_table}" order by _mops_file, _mops_row', sort=False
         )
-        for field in (f.name for f in table.fields if f.type == "json"):  # text on DuckDB, jsonb on PostgreSQL
+        for field in [f.name for f in table.fields if f.type == "json"] + ["_mops_extras"]:  # text vs jsonb
             duck[field], pg[field] = _same_json(duck[field]), _same_json(pg[field])
         pd.testing.assert_frame_equal(duck, pg, check_dtype=False, obj=table.raw_table)
 

@@ -154,7 +154,8 @@ def test_micros_where_currency_is_expected_is_refused(con, landing):
     )
     result = run(con, landing)["meta_ads/insights/bad.jsonl"]
     assert result.status == "refused"
-    assert "spend_is_currency_not_micros" in result.message and "row 2" in result.message
+    assert "spend_unit_plausible" in result.message and "looks like micros" in result.message
+    assert "row 2" in result.message
     assert raw_count(con, "meta_ads__insights") == 0
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from mops.core.errors import RefusedFile
-from mops.core.ingest import match_version
+from mops.core.ingest_shapes import match_version
 from mops.core.landing import load_registry
 from mops.core.settings import PROJECT_DIR
 
@@ -28,9 +28,14 @@ def test_renamed_fields_share_one_canonical_column_across_versions():
     assert {v: f.name for v, f in google["conversions"].items()} == {
         "v1": "metrics.conversions",
         "v2": "metrics.all_conversions",
+        "ui": "metrics.conversions",  # the web UI's "Conversions" column
     }
     meta = REGISTRY.table("meta_ads", "insights").canonical_mapping()
-    assert {v: f.name for v, f in meta["clicks"].items()} == {"v1": "inline_link_clicks", "v2": "outbound_clicks"}
+    assert {v: f.name for v, f in meta["clicks"].items()} == {
+        "v1": "inline_link_clicks",
+        "v2": "outbound_clicks",
+        "ads_manager": "inline_link_clicks",  # Ads Manager's "Link clicks"
+    }
     linkedin = REGISTRY.table("linkedin_ads", "ad_analytics").canonical_mapping()["spend"]
     assert (linkedin["v1"].currency, linkedin["v2"].currency) == ("USD", "account")
 
@@ -38,8 +43,8 @@ def test_renamed_fields_share_one_canonical_column_across_versions():
 def test_version_matching_picks_the_version_whose_fields_the_file_has():
     table = REGISTRY.table("google_ads", "campaign_stats")
     base = [f.name for f in table.fields if f.versions is None and f.required]
-    assert match_version(table, base + ["metrics.conversions", "metrics.conversions_value"], "f.csv") == "v1"
-    assert match_version(table, base + ["metrics.all_conversions", "metrics.all_conversions_value"], "f.csv") == "v2"
+    assert match_version(table, base + ["metrics.conversions", "metrics.conversions_value"], "f.csv") == ["v1"]
+    assert match_version(table, base + ["metrics.all_conversions", "metrics.all_conversions_value"], "f.csv") == ["v2"]
 
 
 def test_a_renamed_field_is_refused_naming_the_unknown_and_the_missing_field():
@@ -53,15 +58,32 @@ def test_a_renamed_field_is_refused_naming_the_unknown_and_the_missing_field():
         )
     message = str(err.value)
     assert "landing/google_ads/x.csv" in message
-    assert "unknown fields ['metrics.click_count']" in message
+    assert "fields the format does not know ['metrics.click_count']" in message
     assert "missing required fields ['metrics.clicks']" in message
 
 
-def test_fields_of_two_versions_in_one_file_are_refused():
+def test_fields_of_two_versions_are_decided_by_the_declared_precedence():
     table = REGISTRY.table("meta_ads", "insights")
     base = [f.name for f in table.fields if f.versions is None and f.required]
-    with pytest.raises(RefusedFile, match="belong to another version"):
-        match_version(table, base + ["inline_link_clicks", "outbound_clicks"], "m.jsonl")
+    assert match_version(table, base + ["inline_link_clicks", "outbound_clicks"], "m.jsonl") == ["v2", "v1"]
+    linkedin = REGISTRY.table("linkedin_ads", "ad_analytics")
+    base = [f.name for f in linkedin.fields if f.versions is None and f.required]
+    assert match_version(linkedin, base + ["costInUsd", "costInLocalCurrency"], "l.jsonl") == ["v2", "v1"]
+
+
+def test_fields_of_two_versions_without_a_precedence_are_refused_saying_what_to_do(tmp_path: Path):
+    (tmp_path / "x.yml").write_text(
+        "source: x\ndescription: d\ntables:\n  t:\n    description: d\n    api: a\n    grain: g\n    key: [a]\n"
+        "    versions: {v1: old, v2: new}\n"
+        "    fields:\n      - {name: a, type: varchar, staging: a}\n"
+        "      - {name: old_n, type: bigint, staging: old_n, versions: [v1], canonical: n}\n"
+        "      - {name: new_n, type: bigint, staging: new_n, versions: [v2], canonical: n}\n"
+    )
+    table = load_registry(tmp_path).table("x", "t")
+    assert match_version(table, ["a", "new_n"], "f.csv") == ["v2"]
+    with pytest.raises(RefusedFile, match="declares no precedence") as err:
+        match_version(table, ["a", "old_n", "new_n"], "f.csv")
+    assert "precedence:" in str(err.value) and "['new_n', 'old_n']" in str(err.value)
 
 
 def test_registry_rejects_a_field_in_an_undeclared_version(tmp_path: Path):

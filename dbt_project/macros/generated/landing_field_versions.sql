@@ -5,6 +5,10 @@
 {{ return({
     "google_ads.campaign_stats": {
         "conversion_value": {
+            "ui": {
+                "column": "conversions_value",
+                "currency": ""
+            },
             "v1": {
                 "column": "conversions_value",
                 "currency": ""
@@ -15,6 +19,10 @@
             }
         },
         "conversions": {
+            "ui": {
+                "column": "conversions",
+                "currency": ""
+            },
             "v1": {
                 "column": "conversions",
                 "currency": ""
@@ -39,6 +47,10 @@
     },
     "meta_ads.insights": {
         "clicks": {
+            "ads_manager": {
+                "column": "inline_link_clicks",
+                "currency": ""
+            },
             "v1": {
                 "column": "inline_link_clicks",
                 "currency": ""

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flows.summary import RunSummary
 from mops.app.cli.common import console
 
 STEP_STYLE = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red"}
-INGEST_STYLE = {"loaded": "green", "replaced": "yellow", "unchanged": "dim", "duplicate": "dim", "refused": "bold red"}
+INGEST_STYLE = {
+    "loaded": "green",
+    "replaced": "yellow",
+    "unchanged": "dim",
+    "duplicate": "dim",
+    "refused": "bold red",
+    "skipped": "dim",
+}
 
 
 def ingest_results(landing, results: list) -> None:
@@ -19,10 +27,10 @@ def ingest_results(landing, results: list) -> None:
     shown = [r for r in results if r.status != "unchanged"] or results
     for r in shown[:60]:
         table.add_row(
-            escape(r.path),
+            Text(r.path),  # user data as Text: never parsed as markup or emoji codes
             f"[{INGEST_STYLE[r.status]}]{r.status}[/]",
             r.table or "",
-            r.version or "",
+            Text(r.version or ""),
             str(r.rows) if r.rows else "",
         )
     if len(shown) > 60:
@@ -30,7 +38,14 @@ def ingest_results(landing, results: list) -> None:
     console.print(table)
     for r in results:
         if r.status == "refused":
-            console.print(f"[bold red]refused[/] {escape(r.path)}: {escape(r.message)}")
+            console.print(Text.assemble(("refused", "bold red"), f" {r.path}: {r.message}"))
+    for r in results:  # schema-change notices and flags: also in raw._mops_files (new_fields, notices)
+        if r.new_fields:
+            console.print(Text.assemble(("new fields", "yellow"), f" {r.path}: {r.new_fields_summary}"))
+        for notice in r.notices:
+            console.print(Text.assemble(("notice", "dim"), f" {r.path}: {notice}"))
+        if r.status == "skipped":
+            console.print(Text.assemble(("skipped", "dim"), f" {r.path}: {r.message}"))
     counts = {s: sum(r.status == s for r in results) for s in INGEST_STYLE}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no files found")
 
