@@ -467,6 +467,10 @@ def agent_run(
         console.print(f"  artifact {name_}: {path}")
 
 
+from mops.app.cli.gates import gates_app  # noqa: E402 - one module per subject (the split in progress)
+
+app.add_typer(gates_app, name="gates")
+
 workflows_app = typer.Typer(help="Workflow specs (flows/workflows/*.yml).", no_args_is_help=True)
 app.add_typer(workflows_app, name="workflows")
 

@@ -55,6 +55,10 @@ class RunContext(BaseModel):
         """The context of a run on `day`: the window is the `window_days` days ending that day."""
         return cls(window_start=day - timedelta(days=window_days - 1), window_end=day, **values)
 
+    @property
+    def window_days(self) -> int:
+        return (self.window_end - self.window_start).days + 1
+
     def agreement(self) -> dict[str, str]:
         """The fields two runs must share for one to read the other's outputs (run id excluded)."""
         return {
