@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -403,16 +404,12 @@ def contracts_check(
 
 
 def _parse_params(agent, values: list[str]):
-    raw = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise _fail(f"--param {item!r}: expected KEY=VALUE")
-        raw[key] = value
+    from mops.core.runtime.parameters import ParameterError, parse_parameters
+
     try:
-        return agent.parameters.model_validate(raw)
-    except ValueError as exc:
-        raise _fail(f"parameters of agent {agent.name}: {exc}") from exc
+        return parse_parameters(agent.parameters, values, owner=f"agent {agent.name}")
+    except ParameterError as exc:
+        raise _fail(escape(str(exc))) from exc
 
 
 @agent_app.command("run")
