@@ -105,7 +105,8 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: Attributio
         context.window_start,
         context.window_end,
         params.lookback_days,
-        params.passive_channels,
+        # the counterfactual model learns what direct visits cause; it needs no passive-channel rule
+        () if model == "counterfactual" else params.passive_channels,
     )
     fitted = fit(journeys, model, params)
     credit = credit_v2(fitted.credit, journeys.journeys)

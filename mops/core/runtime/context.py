@@ -19,6 +19,7 @@ ATTRIBUTION_MODELS = (
     "position_based",
     "markov",
     "shapley",
+    "counterfactual",
 )
 
 
