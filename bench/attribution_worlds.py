@@ -144,7 +144,7 @@ def main() -> None:
                 world_name, scale, args.bootstrap, tuple(args.models)
             )
     worst = {}
-    for world_name, scales in results["worlds"].items():
+    for scales in results["worlds"].values():
         for measured in scales.values():
             for model, row in measured["models"].items():
                 worst[model] = max(worst.get(model, 0.0), row["max_abs_share_error"])
