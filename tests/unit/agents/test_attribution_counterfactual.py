@@ -117,10 +117,8 @@ def test_credit_sums_to_one_per_conversion_and_intervals_surround_the_estimate(w
     assert (summary.attributed_conversions_low <= summary.attributed_conversions + 1e-6).all()
     assert (summary.attributed_conversions <= summary.attributed_conversions_high + 1e-6).all()
     total = summary.attributed_conversions.sum()
-    covered = [
-        summary.loc[c, "attributed_conversions_low"] <= truth[c] * total <= summary.loc[c, "attributed_conversions_high"]
-        for c in truth
-    ]
+    low, high = summary.attributed_conversions_low, summary.attributed_conversions_high
+    covered = [low[c] <= truth[c] * total <= high[c] for c in truth]
     assert all(covered), (summary[["attributed_conversions_low", "attributed_conversions_high"]] / total, truth)
 
 
