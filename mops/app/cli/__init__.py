@@ -423,7 +423,7 @@ def agent_run(
     name: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
     run_date: Annotated[str, typer.Option("--date", help="Last day of the run window (YYYY-MM-DD).")],
     window_days: Annotated[int, typer.Option(help="Days in the run window.")] = 28,
-    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "markov",
+    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "counterfactual",
     param: Annotated[list[str] | None, typer.Option(help="Agent parameter KEY=VALUE (repeatable).")] = None,
     allow_pii: Annotated[bool, typer.Option(help="Grant the run permission to read PII columns.")] = False,
 ) -> None:

@@ -35,7 +35,9 @@ class RunContext(BaseModel):
     run_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     window_start: date
     window_end: date
-    attribution_model: str = "markov"
+    # the model with the smallest worst-case error against causal truth across the simulated worlds
+    # (bench/attribution_worlds.py; DECISIONS): the counterfactual session-level model
+    attribution_model: str = "counterfactual"
     attribution_version: int = 2  # the attribution_credit contract version the run produces
     reporting_currency: str = "USD"
     timezone: str = "UTC"
