@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demo import creatives, world
+from demo import creatives, funnel, world
 from demo.world import DemoConfig
 
 FIRST_NAMES = ("ana", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jon", "kai", "lena")
@@ -80,10 +80,18 @@ def simulate(config: DemoConfig, fx: FxTable) -> SimulatedWorld:
     campaigns = _campaigns(config, rng)
     campaign_days = _campaign_days(config, rng, days, campaigns, fx)
     sessions = _sessions(config, rng, campaign_days, days, user_p, all_channels)
-    sessions, conversions = _conversions(rng, sessions, end)
+    if config.world == "funnel":
+        sessions, conversions, removal = funnel.simulate_funnel(rng, sessions, end, n_users)
+    elif config.world == "lagged_purchase":
+        sessions, conversions = _conversions(rng, sessions, end)
+    else:
+        raise ValueError(f"unknown demo world {config.world!r}: lagged_purchase or funnel")
     campaign_days = _platform_claims(campaign_days, sessions, conversions, campaigns)
     contacts, deals = _crm(rng, sessions, conversions)
     truth = _truth(config, start, end, campaign_days, conversions)
+    truth["world"] = config.world
+    if config.world == "funnel":
+        truth = funnel.apply_truth(truth, removal)
     ads, ad_days = creatives.simulate_creatives(config.seed, campaigns, campaign_days)
     truth["copy_effects"] = creatives.truth(ads)
     return SimulatedWorld(

@@ -112,6 +112,9 @@ class DemoConfig:
     users: int = 20_000
     campaigns_per_account: int = 3
     property_time_zone: str = "UTC"
+    # the causal world: "lagged_purchase" (each session causes a purchase independently, lagged ones on a
+    # direct return visit) or "funnel" (channels lift users through stages and close ready ones; demo/funnel.py)
+    world: str = "lagged_purchase"
     drift: dict[str, float] = field(
         default_factory=lambda: {"google_ads": 0.5, "meta_ads": 0.6, "linkedin_ads": 0.4}
     )  # platform -> point in the period (share of days) where its export switches format version

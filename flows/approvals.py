@@ -24,7 +24,6 @@ class ApprovalError(MopsError):
     """An approval that cannot be recorded (unknown run, nothing pending)."""
 
 
-
 class ApprovalStore:
     def __init__(self, folder: Path):
         self.folder = folder

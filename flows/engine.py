@@ -46,7 +46,6 @@ class StepFailed(MopsError):
     """A dbt step that did not pass."""
 
 
-
 @dataclass
 class StepOutcome:
     step: str
@@ -206,7 +205,7 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.rows_written = _run_dbt(planned, run)
             else:
                 parameters = planned.agent.parameters.model_validate(planned.step.parameters)
-                runner = Runner(run.session.get(), catalog=run.catalog)
+                runner = Runner(run.session.get(), catalog=run.catalog, mode=run.mode)
                 agent_run = runner.run(planned.agent, context, parameters)
                 outcome.rows_written = agent_run.rows_written
                 outcome.decisions = agent_run.decisions
@@ -289,6 +288,7 @@ def run_plan(
 
 
 # --- history and records ---------------------------------------------------------------------
+
 
 def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
     """Median duration of each step's recent successful runs (the history deadlines are judged on)."""

@@ -144,7 +144,7 @@ class Step(StrictModel):
 
 class ContextSpec(StrictModel):
     window_days: int = Field(default=28, ge=1, le=400)
-    attribution_model: str = "markov"
+    attribution_model: str = "counterfactual"
     attribution_version: int = 2
     timezone: str = "UTC"
 

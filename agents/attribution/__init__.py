@@ -54,7 +54,7 @@ MANIFEST = AgentManifest(
         Write(table="attribution_credit", version=2),
         Write(table="attribution_channel_summary", version=1),
     ),
-    decisions=("flag_underperforming",),
+    decisions=("flag_underperforming", "stale_spend"),
     failure_policy=FailurePolicy(on_failure="halt"),  # downstream agents need this run's credit
 )
 

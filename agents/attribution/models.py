@@ -15,11 +15,12 @@ import pandas as pd
 
 from agents.attribution import heuristics, markov, shapley
 from agents.attribution.allocation import rake
+from agents.attribution.counterfactual import CounterfactualModel
 from agents.attribution.journeys import SEPARATOR, Journeys
 from agents.attribution.parameters import AttributionParameters
 
 RULE_BASED = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
-DATA_DRIVEN = ("markov", "shapley")
+DATA_DRIVEN = ("markov", "shapley", "counterfactual")
 
 
 @dataclass
@@ -70,6 +71,8 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
         return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=None)
     if model not in DATA_DRIVEN:
         raise ValueError(f"unknown attribution model {model!r}")
+    if model == "counterfactual":
+        return _counterfactual(keys, key_of_journey, journeys, channels, params.seed)
 
     if model == "markov":
         design = markov.transition_design(keys["path"].tolist(), converted.tolist(), params.markov_order)
@@ -96,6 +99,16 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
         key_credit[converted] = raked
     credit = _journey_credit(key_credit, key_of_journey, journeys, channels)
     return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=refit, allocation_gap=gap)
+
+
+def _counterfactual(keys, key_of_journey, journeys, channels: list[str], seed: int) -> Fit:
+    """Per-conversion credit from the session-level conversion model (agents/attribution/counterfactual.py)."""
+    converted = keys["is_converted"].to_numpy()
+    counts = keys["n"].to_numpy().astype(float)
+    model = CounterfactualModel(keys["path"].tolist(), converted, channels, counts, seed)
+    key_credit = model.credit * converted[:, None]
+    credit = _journey_credit(key_credit, key_of_journey, journeys, channels)
+    return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=model.conversions)
 
 
 def _journey_credit(

@@ -34,6 +34,9 @@ class AttributionParameters(StrictModel):
     # its CPA interval entirely above its target CPA (when one is given for it)
     target_roas: float = Field(default=1.0, ge=0)
     target_cpa: dict[str, float] = Field(default_factory=dict)
+    # a paid channel whose newest spend day is more than this many days before the window end has stale
+    # spend: its ROAS and CPA are withheld (null) and marked (is_spend_stale), never computed on missing days
+    spend_max_age_days: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="after")
     def _positions(self) -> AttributionParameters:

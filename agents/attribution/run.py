@@ -21,6 +21,36 @@ def _spend(performance: pd.DataFrame | None) -> pd.Series:
     return amounts.groupby(performance["channel_id"].astype(str)).sum()
 
 
+def _spend_freshness(performance: pd.DataFrame | None, window_end, max_age_days: float) -> tuple[pd.Series, set]:
+    """Each channel's newest spend day, and the channels whose newest day is older than allowed."""
+    if performance is None or performance.empty:
+        return pd.Series(dtype=object), set()
+    newest = pd.to_datetime(performance["date_day"]).groupby(performance["channel_id"].astype(str)).max()
+    age = (pd.Timestamp(window_end) - newest).dt.days
+    return newest.dt.date, set(age[age > max_age_days].index)
+
+
+def _stale_decisions(summary: pd.DataFrame, context: RunContext, params: AttributionParameters) -> list[Decision]:
+    decisions = []
+    for row in summary[summary.is_spend_stale & summary.is_paid].itertuples():
+        through = row.spend_through.isoformat() if row.spend_through is not None else "never"
+        decisions.append(
+            Decision(
+                kind="stale_spend",
+                subject=row.channel_id,
+                action="withhold_roas_cpa",
+                confidence=1.0,
+                reason=(
+                    f"fct_ad_performance_daily.date_day for {row.channel_id} ends on {through}, more than "
+                    f"{params.spend_max_age_days:g} day(s) before the window end {context.window_end}: ROAS and CPA "
+                    "are withheld (they would divide the window's revenue by part of its spend)"
+                ),
+                details={"spend_through": through, "window_end": str(context.window_end)},
+            )
+        )
+    return decisions
+
+
 def _paid(channels: pd.DataFrame | None) -> pd.Series:
     if channels is None or channels.empty:
         return pd.Series(dtype=bool)
@@ -75,23 +105,22 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: Attributio
         context.window_start,
         context.window_end,
         params.lookback_days,
-        params.passive_channels,
+        # the counterfactual model learns what direct visits cause; it needs no passive-channel rule
+        () if model == "counterfactual" else params.passive_channels,
     )
     fitted = fit(journeys, model, params)
     credit = credit_v2(fitted.credit, journeys.journeys)
     draws = bootstrap(fitted, params)
+    performance = inputs.get("fct_ad_performance_daily")
+    through, stale = _spend_freshness(performance, context.window_end, params.spend_max_age_days)
+    paid = _paid(inputs.get("dim_channels"))
     summary, evidence = channel_summary(
-        credit,
-        fitted,
-        draws,
-        _spend(inputs.get("fct_ad_performance_daily")),
-        _paid(inputs.get("dim_channels")),
-        params,
+        credit, fitted, draws, _spend(performance), paid, params, through, frozenset(stale)
     )
     n_conversions = int(journeys.journeys["is_converted"].sum())
     return AgentResult(
         outputs={"attribution_credit": credit, "attribution_channel_summary": summary},
-        decisions=_decisions(summary, evidence, params, model),
+        decisions=_decisions(summary, evidence, params, model) + _stale_decisions(summary, context, params),
         metrics={
             "journeys": float(len(journeys.journeys)),
             "conversions": float(n_conversions),
@@ -99,5 +128,6 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: Attributio
             "channels": float(len(fitted.channels)),
             "allocation_gap": float(fitted.allocation_gap),
             "flagged_channels": float(np.sum(summary["is_underperforming"])),
+            "channels_with_stale_spend": float(np.sum(summary["is_spend_stale"] & summary["is_paid"])),
         },
     )

@@ -6,7 +6,9 @@ sample (seeded), so a sample costs a matrix product (rule-based models) or one r
 the credit table's channel totals and the model's own totals (allocation can miss a total the
 paths cannot reach), so intervals surround the reported estimate. Revenue per sample is the
 resampled mean value of a channel's credited conversions times its resampled conversions. Spend is
-fixed, so ROAS and CPA intervals come from the revenue and conversion draws.
+fixed, so ROAS and CPA intervals come from the revenue and conversion draws. A paid channel whose spend
+data ends too early (stale, see AttributionParameters.spend_max_age_days) gets no ROAS or CPA: they would be
+revenue over a window divided by spend over part of it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ COLUMNS = [
     "cpa_low",
     "cpa_high",
     "is_underperforming",
+    "spend_through",
+    "is_spend_stale",
 ]
 
 
@@ -85,8 +89,14 @@ def channel_summary(
     spend: pd.Series,
     paid: pd.Series,
     params: AttributionParameters,
+    spend_through: pd.Series | None = None,
+    stale: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The summary frame, and per flagged channel the share of draws beyond target (its confidence)."""
+    """The summary frame, and per flagged channel the share of draws beyond target (its confidence).
+
+    `spend_through`: each paid channel's newest spend day; channels in `stale` get no ROAS or CPA (nor a
+    flag judged on them): their spend misses days of the window.
+    """
     channels = sorted(set(fit.channels) | set(paid.index) | set(spend.index))
     position = {c: i for i, c in enumerate(fit.channels)}
 
@@ -112,7 +122,8 @@ def channel_summary(
     frame["conversion_share"] = frame["attributed_conversions"] / total if total > 0 else 0.0
 
     spent = np.array([spend.get(c, np.nan) if frame["is_paid"].iloc[j] else np.nan for j, c in enumerate(channels)])
-    has_spend = np.isfinite(spent) & (spent > 0)
+    is_stale = np.array([c in stale for c in channels], dtype=bool)
+    has_spend = np.isfinite(spent) & (spent > 0) & ~is_stale
     with np.errstate(divide="ignore", invalid="ignore"):
         roas_draws = np.where(has_spend, revenue / spent, np.nan)
         cpa_draws = np.where(has_spend & (conversions > 0), spent / conversions, np.inf)
@@ -142,7 +153,10 @@ def channel_summary(
             "target_cpa": target_cpa,
         }
     )
+    through = spend_through if spend_through is not None else pd.Series(dtype=object)
+    frame["spend_through"] = [through.get(c) if frame["is_paid"].iloc[j] else None for j, c in enumerate(channels)]
+    frame["is_spend_stale"] = is_stale
     for column in COLUMNS:
-        if frame[column].dtype == object and column not in ("channel_id",):
+        if frame[column].dtype == object and column not in ("channel_id", "spend_through"):
             frame[column] = frame[column].astype(float)
     return frame[COLUMNS], evidence

@@ -1,8 +1,9 @@
 """Budget optimization agent: response curves with uncertainty, then a risk-aware daily allocation.
 
-Reads daily spend and clicks per channel (fct_ad_performance_daily), GA4 sessions and purchases
-(fct_touchpoints, fct_conversions) and, when present, attribution's underperformance flags
-(attribution_channel_summary). Writes budget_response_curves v1 and budget_recommendations v1.
+Reads daily spend, clicks and platform conversions per channel (fct_ad_performance_daily), GA4 sessions and
+purchases (fct_touchpoints, fct_conversions) and, when present, attribution's underperformance flags
+(attribution_channel_summary) and credit (attribution_credit, the outcome when outcome_source is 'attribution').
+Writes budget_response_curves v1 and budget_recommendations v1.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ MANIFEST = AgentManifest(
         Read(
             name="fct_ad_performance_daily",
             version=1,
-            columns=("date_day", "channel_id", "spend_in_reporting_currency", "clicks"),
+            columns=(
+                "date_day",
+                "channel_id",
+                "spend_in_reporting_currency",
+                "clicks",
+                "conversions",
+                "conversion_value_in_reporting_currency",
+            ),
             window_column="date_day",
             lookback_days=HISTORY_LOOKBACK_DAYS,
             freshness_column="date_day",
@@ -48,6 +56,14 @@ MANIFEST = AgentManifest(
             version=1,
             columns=("channel_id", "is_underperforming"),
             key=("channel_id",),
+            optional=True,
+            min_rows=0,
+        ),
+        # the outcome when outcome_source is 'attribution' (credited conversions and revenue per channel)
+        Read(
+            name="attribution_credit",
+            version=2,
+            columns=("converted_at", "channel_id", "credit", "credited_value"),
             optional=True,
             min_rows=0,
         ),

@@ -106,11 +106,19 @@ def risk_objective(curves: Curves, current: np.ndarray, z: float):
 
 
 def _solve(objective, start: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
-    scale = max(float(np.abs(start).max()), 1.0)  # SLSQP is better conditioned on spends of order 1
+    """SLSQP on a problem scaled to order 1: each channel's spend by its own size, the objective by its slope.
+
+    Channels whose spends differ by orders of magnitude (a 20,000 a day channel next to a 300 a day one) leave
+    one common scale ill-conditioned: the line search stops after a fraction of the move.
+    """
+    scale = np.maximum(np.maximum(np.abs(start), upper - lower), 1e-6)
+    scale = np.where(np.isfinite(scale), scale, np.maximum(np.abs(start), 1.0))
+    _, grad0 = objective(start)
+    f_scale = max(float(np.abs(grad0 * scale).max()), 1e-12)
 
     def scaled(y):
         value, grad = objective(y * scale)
-        return value, grad * scale
+        return value / f_scale, grad * scale / f_scale
 
     result = minimize(
         scaled,
@@ -118,11 +126,13 @@ def _solve(objective, start: np.ndarray, lower: np.ndarray, upper: np.ndarray, t
         jac=True,
         method="SLSQP",
         bounds=list(zip(lower / scale, upper / scale, strict=True)),
-        constraints=[{"type": "eq", "fun": lambda y: y.sum() - total / scale, "jac": lambda y: np.ones_like(y)}],
+        constraints=[{"type": "eq", "fun": lambda y: (y * scale).sum() / total - 1.0, "jac": lambda y: scale / total}],
         options={"maxiter": 500, "ftol": 1e-12},
     )
+    if not np.all(np.isfinite(result.x)):
+        return start  # a failed solve moves nothing rather than writing a non-finite allocation
     x = np.clip(result.x * scale, lower, upper)
-    return x
+    return x if objective(x)[0] <= objective(start)[0] else start
 
 
 def allocate(

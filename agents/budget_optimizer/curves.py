@@ -6,8 +6,9 @@ Revenue (or conversions) per day at a steady daily spend x is
 
 fitted in two stages, each on the data that identifies it best:
 
-1. saturation: daily clicks ~ Poisson(max_clicks * hill(spend)), a quasi-Poisson maximum likelihood fit
-   (statsmodels GenericLikelihoodModel, log parameters, covariance scaled by the Pearson dispersion);
+1. saturation: daily clicks ~ Poisson(max_clicks * hill(spend)), a quasi-Poisson penalised maximum likelihood
+   fit (statsmodels GenericLikelihoodModel, log parameters, weakly informative priors on the half-saturation and
+   the exponent so the fit cannot diverge, covariance scaled by the Pearson dispersion);
 2. carry-over: the daily outcome attributed to the channel ~ value_per_click * adstock(clicks, decay), WLS per
    decay on a grid (statsmodels WLS, variance proportional to the mean) and the decay chosen by profile
    likelihood, whose likelihood ratio interval is the decay's interval.
@@ -19,6 +20,7 @@ the same draws.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,9 @@ from statsmodels.base.model import GenericLikelihoodModel
 from mops.core.errors import MopsError
 
 DECAY_GRID = np.round(np.arange(0.0, 0.951, 0.05), 2)
+HALF_PRIOR_SD = float(np.log(10.0))  # weakly informative: 95% of the prior within 100x of the highest spend
+SHAPE_PRIOR_SD = 0.5  # Hill exponent within about [0.4, 2.7] a priori, when it is estimated
+HALF_BOUND_MULTIPLE = 100.0  # draws of the half-saturation are kept within [lowest / 100, highest x 100]
 
 
 class CurveFitError(MopsError):
@@ -60,7 +65,13 @@ def adstock(values: np.ndarray, decay: float) -> np.ndarray:
 
 
 class _HillPoisson(GenericLikelihoodModel):
-    """clicks ~ Poisson(max_clicks * hill(spend)); parameters log max_clicks, log half_saturation[, log shape]."""
+    """clicks ~ Poisson(max_clicks * hill(spend)); parameters log max_clicks, log half_saturation[, log shape].
+
+    The log likelihood carries weakly informative priors (a penalised likelihood): log half_saturation
+    ~ normal(log highest spend, HALF_PRIOR_SD) and log shape ~ normal(0, SHAPE_PRIOR_SD). Where the data
+    identify the curve they change nothing; where the response is linear over the observed range they keep
+    the half-saturation from running off to infinity (the fit of issue 16 reached 3.7e10).
+    """
 
     def __init__(self, clicks, spend, fixed_shape: float | None, **kwargs):
         self.fixed_shape = fixed_shape
@@ -71,14 +82,26 @@ class _HillPoisson(GenericLikelihoodModel):
         self.nparams = len(names)
         self.df_model = len(names)
         self.df_resid = len(clicks) - len(names)
+        self.prior_centre = float(np.log(np.max(self.exog[:, 0])))
 
     def mean(self, params) -> np.ndarray:
-        shape = self.fixed_shape if self.fixed_shape is not None else np.exp(params[2])
-        return np.exp(params[0]) * hill(self.exog[:, 0], np.exp(params[1]), shape)
+        shape = self.fixed_shape if self.fixed_shape is not None else np.exp(np.clip(params[2], -5, 5))
+        log_half = np.clip(params[1], -50.0, 50.0)
+        with np.errstate(over="ignore", under="ignore"):
+            return np.exp(np.clip(params[0], -50.0, 50.0)) * hill(self.exog[:, 0], np.exp(log_half), shape)
 
     def loglikeobs(self, params):
         mu = np.maximum(self.mean(params), 1e-12)
         return self.endog * np.log(mu) - mu - _log_factorial(self.endog)
+
+    def log_prior(self, params) -> float:
+        penalty = ((params[1] - self.prior_centre) / HALF_PRIOR_SD) ** 2
+        if self.fixed_shape is None:
+            penalty += (params[2] / SHAPE_PRIOR_SD) ** 2
+        return -0.5 * float(penalty)
+
+    def loglike(self, params):
+        return float(np.sum(self.loglikeobs(params))) + self.log_prior(params)
 
 
 def _log_factorial(values: np.ndarray) -> np.ndarray:
@@ -93,6 +116,7 @@ class SaturationFit:
     covariance: np.ndarray  # of params (zero row/column for a fixed shape)
     dispersion: float
     pseudo_r2: float  # 1 - deviance / null deviance
+    log_half_bounds: tuple[float, float] = (-np.inf, np.inf)  # draws of log half_saturation are clipped here
 
 
 def fit_saturation(spend: np.ndarray, clicks: np.ndarray, shape: float | None = 1.0) -> SaturationFit:
@@ -109,12 +133,21 @@ def fit_saturation(spend: np.ndarray, clicks: np.ndarray, shape: float | None = 
     # start: half saturation at the median spend, so the start curve passes through the data
     start_k = float(np.median(spend[positive]))
     start = [np.log(2.0 * ratio * start_k), np.log(start_k)] + ([] if shape is not None else [0.0])
-    result = model.fit(start_params=np.array(start), method="bfgs", maxiter=2000, disp=False)
-    result = model.fit(start_params=result.params, method="newton", maxiter=100, disp=False)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter: the result is checked below
+        try:
+            result = model.fit(start_params=np.array(start), method="bfgs", maxiter=2000, disp=False)
+            result = model.fit(start_params=result.params, method="newton", maxiter=100, disp=False)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+            raise CurveFitError(f"the saturation fit did not converge ({exc})") from exc
+    if not np.all(np.isfinite(result.params)):
+        raise CurveFitError("the saturation fit did not converge (non-finite parameters)")
     mu = np.maximum(model.mean(result.params), 1e-12)
     n, k = len(clicks), len(start)
     dispersion = max(1.0, float(np.sum((clicks - mu) ** 2 / mu) / max(n - k, 1)))
-    cov = np.asarray(result.cov_params()) * dispersion
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = np.asarray(result.cov_params()) * dispersion
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         raise CurveFitError("the saturation fit has no finite covariance (flat likelihood)")
     full = np.zeros((3, 3))
@@ -123,7 +156,12 @@ def fit_saturation(spend: np.ndarray, clicks: np.ndarray, shape: float | None = 
     null_mu = clicks.mean()
     deviance = 2 * np.sum(_xlogy(clicks, clicks / mu) - (clicks - mu))
     null_deviance = 2 * np.sum(_xlogy(clicks, clicks / null_mu) - (clicks - null_mu))
-    return SaturationFit(params, full, dispersion, float(1 - deviance / null_deviance) if null_deviance > 0 else 0.0)
+    bounds = (
+        float(np.log(spend[positive].min() / HALF_BOUND_MULTIPLE)),
+        float(np.log(spend.max() * HALF_BOUND_MULTIPLE)),
+    )
+    pseudo_r2 = float(1 - deviance / null_deviance) if null_deviance > 0 else 0.0
+    return SaturationFit(params, full, dispersion, pseudo_r2 if np.isfinite(pseudo_r2) else 0.0, bounds)
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -161,13 +199,19 @@ def fit_carryover(clicks: np.ndarray, outcome: np.ndarray, confidence: float, bu
         value_se.append(fit.bse[0])
         r2.append(fit.rsquared)
     loglik = np.array(loglik)
+    finite = np.isfinite(loglik) & np.isfinite(value) & np.isfinite(value_se)
+    if not finite.any():
+        raise CurveFitError("the carry-over fit has no finite likelihood (outcome and clicks do not line up)")
+    loglik = np.where(finite, loglik, -np.inf)
+    value = np.where(finite, value, 0.0)
+    value_se = np.where(finite, value_se, 0.0)
     best = int(np.argmax(loglik))
     inside = DECAY_GRID[2 * (loglik[best] - loglik) <= stats.chi2.ppf(confidence, 1)]
     return CarryoverFit(
         DECAY_GRID,
         loglik,
-        np.array(value),
-        np.array(value_se),
+        value,
+        value_se,
         float(DECAY_GRID[best]),
         float(inside.min()),
         float(inside.max()),
@@ -205,6 +249,12 @@ def draw_curves(saturation: SaturationFit, carryover: CarryoverFit, n_draws: int
     """Parametric bootstrap: log parameters ~ normal(estimate, covariance); decay ~ profile likelihood."""
     logs = rng.multivariate_normal(saturation.params, saturation.covariance, size=n_draws, method="svd")
     logs[0] = saturation.params
+    low, high = saturation.log_half_bounds
+    clipped = np.clip(logs[:, 1], low, high)
+    logs[:, 0] += clipped - logs[:, 1]  # keep the slope below saturation (max / half) when a draw is clipped
+    logs[:, 1] = clipped
+    logs[:, 0] = np.clip(logs[:, 0], -50.0, 50.0)
+    logs[:, 2] = np.clip(logs[:, 2], -5.0, 5.0)
     weights = np.exp(carryover.loglik - carryover.loglik.max())
     index = rng.choice(len(carryover.decays), size=n_draws, p=weights / weights.sum())
     index[0] = int(np.argmax(carryover.loglik))

@@ -1,6 +1,8 @@
-"""Daily history per paid channel: spend and clicks (ad platforms) and the outcome they led to (GA4).
+"""Daily history per paid channel: spend and clicks (ad platforms) and the outcome they led to.
 
-The outcome credited to a channel is last non-direct click: each GA4 purchase goes to the user's latest
+The outcome (parameter outcome_source) is GA4 last non-direct click (the default), the platforms' own reported
+conversions and conversion value, or the attribution agent's credit (its level applied to the last non-direct
+daily series). GA4 last non-direct click: each GA4 purchase goes to the user's latest
 non-direct session at or before it, within `lookback_days`; purchases with none stay with direct. In the
 demo, a purchase caused by an ad click happens either in that session or on a later direct return visit,
 so last non-direct click finds the causing click whenever no other channel's session came in between.
@@ -16,6 +18,14 @@ import pandas as pd
 from mops.core.errors import MopsError
 
 AD_TABLE = "fct_ad_performance_daily"
+
+
+PLATFORM_COLUMNS = {"platform_conversions": "conversions", "platform_value": "conversion_value_in_reporting_currency"}
+OUTCOME_SOURCES = ("ga4_last_non_direct", "platform", "attribution")
+
+
+class OutcomeUnavailable(MopsError):
+    """The chosen outcome source has no data for this run."""
 
 
 class StaleSpendData(MopsError):
@@ -37,18 +47,27 @@ def check_spend_freshness(ads: pd.DataFrame, window_end: date, max_age_days: flo
 
 
 def daily_spend(ads: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    """Spend (reporting currency) and clicks per channel and day, every day of [start, end] (0 when none)."""
-    days = pd.date_range(start, end, freq="D")
+    """Spend (reporting currency), clicks and platform-reported conversions per channel and day.
+
+    Each channel's days run from its first day with data (within [start, end]) to `end`, 0 on days without
+    rows: a channel that began last month is not padded with months of zero spend before it existed.
+    """
     frame = ads.assign(date_day=pd.to_datetime(ads["date_day"]))
-    frame = frame[(frame.date_day >= days[0]) & (frame.date_day <= days[-1])]
-    grouped = frame.groupby(["channel_id", "date_day"]).agg(
-        spend=("spend_in_reporting_currency", "sum"), clicks=("clicks", "sum")
-    )
-    channels = sorted(frame.channel_id.unique())
-    index = pd.MultiIndex.from_product([channels, days], names=["channel_id", "date_day"])
-    out = grouped.reindex(index, fill_value=0).reset_index()
-    out["spend"] = out["spend"].astype(float)
-    out["clicks"] = out["clicks"].astype(float)
+    frame = frame[(frame.date_day >= pd.Timestamp(start)) & (frame.date_day <= pd.Timestamp(end))]
+    aggregations = {"spend": ("spend_in_reporting_currency", "sum"), "clicks": ("clicks", "sum")}
+    for name, column in PLATFORM_COLUMNS.items():
+        if column in frame.columns:
+            aggregations[name] = (column, "sum")
+    grouped = frame.groupby(["channel_id", "date_day"]).agg(**aggregations)
+    pieces = []
+    for channel, rows in grouped.groupby(level="channel_id", sort=True):
+        days = pd.date_range(rows.index.get_level_values("date_day").min(), pd.Timestamp(end), freq="D")
+        index = pd.MultiIndex.from_product([[channel], days], names=["channel_id", "date_day"])
+        pieces.append(rows.reindex(index, fill_value=0))
+    columns = ["channel_id", "date_day", *aggregations]
+    out = pd.concat(pieces).reset_index() if pieces else pd.DataFrame(columns=columns)
+    for name in aggregations:
+        out[name] = pd.to_numeric(out[name], errors="coerce").fillna(0.0).astype(float)
     return out
 
 
@@ -87,14 +106,51 @@ def channel_history(
     end: date,
     history_days: int,
     lookback_days: int,
+    source: str = "ga4_last_non_direct",
+    credit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per paid channel and day: spend, clicks, credited conversions and revenue."""
+    """One row per paid channel and day: spend, clicks, and the outcome (conversions, revenue) of `source`."""
     start = end - timedelta(days=history_days - 1)
     spend = daily_spend(ads, start, end)
-    outcome = last_non_direct_outcome(touchpoints, conversions, lookback_days, start, end)
-    out = spend.merge(outcome, on=["channel_id", "date_day"], how="left")
-    out[["conversions", "revenue"]] = out[["conversions", "revenue"]].fillna(0.0)
+    if source == "platform":
+        missing = [c for c in PLATFORM_COLUMNS if c not in spend.columns]
+        if missing:
+            raise OutcomeUnavailable(
+                f"outcome_source 'platform' needs {AD_TABLE} columns {[PLATFORM_COLUMNS[c] for c in missing]}"
+            )
+        out = spend.assign(conversions=spend.platform_conversions, revenue=spend.platform_value)
+    else:
+        outcome = last_non_direct_outcome(touchpoints, conversions, lookback_days, start, end)
+        out = spend.merge(outcome, on=["channel_id", "date_day"], how="left")
+        out[["conversions", "revenue"]] = out[["conversions", "revenue"]].fillna(0.0)
+        if source == "attribution":
+            out = scale_to_attribution(out, credit)
+    out = out.drop(columns=[c for c in PLATFORM_COLUMNS if c in out.columns])
     return out.sort_values(["channel_id", "date_day"]).reset_index(drop=True)
+
+
+def scale_to_attribution(history: pd.DataFrame, credit: pd.DataFrame | None) -> pd.DataFrame:
+    """Rescale each channel's daily last-non-direct outcome to the attribution agent's credit.
+
+    attribution_credit covers only the run window, too short to learn carry-over from, so the daily series
+    keeps its last-non-direct shape (timing, carry-over) and its level becomes the attribution model's:
+    outcome x (credited / last non-direct) per channel, both summed over the days the credit covers.
+    """
+    if credit is None or credit.empty:
+        raise OutcomeUnavailable(
+            "outcome_source 'attribution' needs attribution_credit rows for this run context: run the attribution"
+            " agent first (same window, attribution model and currency)"
+        )
+    days = pd.to_datetime(credit["converted_at"]).dt.normalize()
+    covered = (history.date_day >= days.min()) & (history.date_day <= days.max())
+    lnd = history[covered].groupby("channel_id")[["conversions", "revenue"]].sum()
+    credited = credit.assign(conversions=credit["credit"], revenue=credit["credited_value"])
+    credited = credited.groupby("channel_id")[["conversions", "revenue"]].sum().reindex(lnd.index, fill_value=0.0)
+    factor = (credited / lnd.where(lnd > 0)).fillna(0.0)
+    out = history.copy()
+    for column in ("conversions", "revenue"):
+        out[column] = out[column] * out.channel_id.map(factor[column]).fillna(0.0)
+    return out
 
 
 def current_daily_spend(history: pd.DataFrame, days: int) -> pd.Series:

@@ -15,6 +15,18 @@ SPEND_MAX_AGE_DAYS = 2.0  # spend older than this before the window end halts th
 class BudgetParameters(StrictModel):
     total_daily_budget: float | None = Field(default=None, gt=0, description="None keeps the current total")
     objective: Literal["revenue", "conversions"] = "revenue"
+    outcome_source: Literal["ga4_last_non_direct", "platform", "attribution"] = Field(
+        default="ga4_last_non_direct",
+        description="whose outcome the curves learn: GA4 purchases by last non-direct click, the platforms' reported"
+        " conversions/value, or the attribution agent's credit (attribution_credit of this run context)",
+    )
+    extrapolation_cap: float = Field(
+        default=1.25,
+        ge=1.0,
+        le=10.0,
+        description="a curve whose saturation is not identified is not followed beyond this multiple of the"
+        " channel's highest observed daily spend",
+    )
     min_daily_spend: dict[str, float] = Field(default_factory=dict, description="channel -> floor per day")
     max_daily_spend: dict[str, float] = Field(default_factory=dict, description="channel -> cap per day")
     max_daily_change: float = Field(default=0.2, ge=0, le=1, description="largest relative change per channel")

@@ -33,6 +33,8 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
         end,
         params.history_days,
         params.attribution_lookback_days,
+        params.outcome_source,
+        inputs.get("attribution_credit"),
     )
     current = current_daily_spend(history, params.current_spend_days)
     channels = list(current.index)
@@ -56,9 +58,9 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
     total = params.total_daily_budget if params.total_daily_budget is not None else float(current.sum())
     total_fitted = total - float(current[held].sum())
     curves = Curves(
-        max_outcome=np.column_stack([fits[c].draws.max_outcome for c in fitted]),
-        half_saturation=np.column_stack([fits[c].draws.half_saturation for c in fitted]),
-        shape=np.column_stack([fits[c].draws.shape for c in fitted]),
+        max_outcome=np.column_stack([fits[c].draws.max_outcome for c in fitted]) if fitted else np.zeros((1, 0)),
+        half_saturation=np.column_stack([fits[c].draws.half_saturation for c in fitted]) if fitted else np.ones((1, 0)),
+        shape=np.column_stack([fits[c].draws.shape for c in fitted]) if fitted else np.ones((1, 0)),
     )
     locked = np.array([c in params.locked_channels for c in fitted], dtype=bool)
     lower, upper = spend_bounds(
@@ -68,8 +70,16 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
         params.max_daily_change,
         locked,
     )
+    # a curve without identified saturation is not extrapolated beyond the declared multiple of observed spend
+    cap = np.array(
+        [
+            np.inf if fits[c].is_saturation_identified else params.extrapolation_cap * fits[c].max_observed_spend
+            for c in fitted
+        ]
+    )
+    upper = np.maximum(lower, np.minimum(upper, cap))
     z = float(stats.norm.ppf(params.confidence))
-    recommended = allocate(curves, spend_now, lower, upper, total_fitted, z)
+    recommended = allocate(curves, spend_now, lower, upper, total_fitted, z) if fitted else spend_now
 
     decisions: list[Decision] = []
     conflicts = [
@@ -81,17 +91,24 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
         upper[conflicts] = np.maximum(lower[conflicts], np.minimum(upper[conflicts], spend_now[conflicts]))
         recommended = allocate(curves, spend_now, lower, upper, total_fitted, z)
 
-    per_draw = allocation_draws(curves, spend_now, lower, upper, total_fitted, params.allocation_draws)
+    per_draw = (
+        allocation_draws(curves, spend_now, lower, upper, total_fitted, params.allocation_draws)
+        if fitted
+        else np.zeros((1, 0))
+    )
     recommendations = _recommendations(
         fitted, held, failures, current, recommended, lower, upper, locked, curves, per_draw, flagged, params
     )
     decisions += _shift_decisions(recommendations, per_draw, fitted, spend_now, params)
-    curve_rows = pd.DataFrame([fits[c].row for c in fitted]).assign(objective=params.objective)
+    curve_rows = pd.DataFrame([fits[c].row for c in fitted], columns=list(CURVE_COLUMNS)).assign(
+        objective=params.objective, outcome_source=params.outcome_source
+    )
     uplift = curves.outcome(recommended).sum(axis=1) - curves.outcome(spend_now).sum(axis=1)
     tail = (1 - params.confidence) / 2
     metrics = {
         "channels": float(len(channels)),
         "channels_without_curve": float(len(held)),
+        "channels_without_identified_saturation": float(sum(not fits[c].is_saturation_identified for c in fitted)),
         "total_daily_budget": float(total),
         "expected_uplift_per_day": float(uplift.mean()),
         "expected_uplift_per_day_low": float(np.quantile(uplift, tail)),
@@ -160,6 +177,7 @@ def _recommendations(
                 "upper_bound_daily_spend": float(upper[i]),
                 "is_locked": bool(locked[i]),
                 "has_curve": True,
+                "hold_reason": None,
                 **_interval(at_current[:, i], "expected_outcome_current", tail),
                 **_interval(at_recommended[:, i], "expected_outcome_recommended", tail),
                 **_interval(uplift, "expected_uplift", tail),
@@ -179,11 +197,13 @@ def _recommendations(
                 "upper_bound_daily_spend": float(current[channel]),
                 "is_locked": channel in params.locked_channels,
                 "has_curve": False,
+                "hold_reason": failures[channel],
                 "rationale": f"held at current spend: no response curve ({failures[channel]})",
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=[c for c in RECOMMENDATION_COLUMNS if c != "objective"])
     frame["objective"] = params.objective
+    frame["outcome_source"] = params.outcome_source
     frame["change_daily_spend"] = frame.recommended_daily_spend - frame.current_daily_spend
     frame["change_share"] = frame.change_daily_spend / frame.current_daily_spend.where(frame.current_daily_spend > 0)
     frame["is_underperforming"] = (
@@ -276,6 +296,9 @@ CURVE_COLUMNS = (
     "outcome_r2",
     "current_daily_spend",
     *_with_interval("marginal_outcome_per_spend"),
+    "outcome_source",
+    "max_observed_daily_spend",
+    "is_saturation_identified",
 )
 RECOMMENDATION_COLUMNS = (
     "channel_id",
@@ -292,4 +315,6 @@ RECOMMENDATION_COLUMNS = (
     *_with_interval("expected_outcome_current", "expected_outcome_recommended", "expected_uplift"),
     "direction_agreement",
     "rationale",
+    "outcome_source",
+    "hold_reason",
 )

@@ -39,6 +39,9 @@ MODEL_METRICS = {
     "model_roas": "roas",
     "model_cpa": "cpa",
 }
+# newer columns of the summary, used when present (a summary written before them lacks them)
+SUMMARY_OPTIONAL = ("spend_through", "is_spend_stale")
+STALE_SPEND_METRICS = ("model_roas", "model_cpa")  # figures that divide by spend
 CREDIT_SOURCE = "attribution_credit_v1"
 SUMMARY_SOURCE = "attribution_channel_summary_v1"
 
@@ -51,7 +54,9 @@ def attribution_by_channel(credit: pd.DataFrame, summary: pd.DataFrame) -> pd.Da
         .agg(attributed_conversions=("conversion_id", "size"), attributed_revenue=("conversion_value", "sum"))
         .reset_index()
     )
-    model = summary[list(SUMMARY_COLUMNS)].rename(
+    summary = summary.assign(**{c: summary.get(c) for c in SUMMARY_OPTIONAL})
+    summary["is_spend_stale"] = summary["is_spend_stale"].astype("boolean").fillna(False).astype(bool)
+    model = summary[list(SUMMARY_COLUMNS + SUMMARY_OPTIONAL)].rename(
         columns={c: c.replace("attributed_", "model_") for c in SUMMARY_COLUMNS if c.startswith("attributed_")}
     )
     wide = counts.merge(model, on="channel_id", how="outer")
@@ -90,6 +95,7 @@ def attribution_rows(wide: pd.DataFrame, has_credit: bool, has_summary: bool) ->
                         "value_low": channel_row[f"{point}_low"],
                         "value_high": channel_row[f"{point}_high"],
                         "source": SUMMARY_SOURCE,
+                        "is_stale_spend": metric in STALE_SPEND_METRICS and bool(channel_row.is_spend_stale),
                     }
                 )
         for metric in ("model_conversions", "model_revenue"):
@@ -102,7 +108,9 @@ def attribution_rows(wide: pd.DataFrame, has_credit: bool, has_summary: bool) ->
                     "source": SUMMARY_SOURCE,
                 }
             )
-    frame = pd.DataFrame(rows, columns=["level", "key", "metric", "value", "value_low", "value_high", "source"])
+    columns = ["level", "key", "metric", "value", "value_low", "value_high", "source", "is_stale_spend"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["is_stale_spend"] = frame.is_stale_spend.fillna(False).astype(bool)
     for column in ("value", "value_low", "value_high"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
     frame.loc[~np.isfinite(frame.value), "value"] = np.nan

@@ -2,8 +2,10 @@
 
 Additive metrics are summed over each period; ratios are recomputed from the sums (never averaged),
 so the CPA of a channel is its spend over its conversions. Changes of additive metrics compare
-daily averages, so a prior period shorter than the window (history not reaching back) still
-compares like with like; with equal lengths that is the change of the totals.
+daily averages over the days that have data (a day on which no platform reported anything is missing, not a
+day of zero spend), so a prior period shorter than the window (history not reaching back) or a window whose
+last days have not arrived yet still compares like with like; with full periods that is the change of the
+totals.
 """
 
 from __future__ import annotations
@@ -94,8 +96,17 @@ def _with_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def data_days(rows: pd.DataFrame, default: int) -> int:
+    """Days with any row (the denominator of a daily average); `default` when there are none."""
+    return int(rows.date_day.nunique()) or default
+
+
 def _compare(
-    current: pd.DataFrame, prior: pd.DataFrame, metrics: tuple[str, ...], periods: Periods, has_prior: bool
+    current: pd.DataFrame,
+    prior: pd.DataFrame,
+    metrics: tuple[str, ...],
+    days: tuple[int, int],
+    has_prior: bool,
 ) -> pd.DataFrame:
     """Long rows (level, key, metric, value, prior_value, change, change_share) from two wide frames."""
     long_current = current.melt(["level", "key"], list(metrics), "metric", "value")
@@ -104,8 +115,8 @@ def _compare(
     if not has_prior:
         table["prior_value"] = np.nan
     additive = table.metric.isin(ADDITIVE + SITE_ADDITIVE)
-    per_day_now = np.where(additive, table.value / periods.days, table.value)
-    per_day_before = np.where(additive, table.prior_value / periods.prior_days, table.prior_value)
+    per_day_now = np.where(additive, table.value / days[0], table.value)
+    per_day_before = np.where(additive, table.prior_value / days[1], table.prior_value)
     table["change"] = table.value - table.prior_value
     table["change_share"] = ratio(per_day_now - per_day_before, np.abs(per_day_before))
     return table
@@ -135,7 +146,8 @@ def kpi_table(perf: pd.DataFrame, periods: Periods, site: pd.DataFrame | None = 
     keys = pd.concat([current[["level", "key"]], prior[["level", "key"]]]).drop_duplicates()
     current = _with_ratios(keys.merge(current, how="left").fillna({m: 0.0 for m in ADDITIVE}))
     prior = _with_ratios(keys.merge(prior, how="left").fillna({m: 0.0 for m in ADDITIVE}))
-    parts = [_compare(current, prior, METRICS, periods, prior_rows.date_day.nunique() > 0)]
+    ad_days = (data_days(current_rows, periods.days), data_days(prior_rows, periods.prior_days))
+    parts = [_compare(current, prior, METRICS, ad_days, prior_rows.date_day.nunique() > 0)]
     if site is not None:
         site_now = _site_by_channel(_period(site, periods.start, periods.end), current)
         site_before = _site_by_channel(_period(site, periods.prior_start, periods.prior_end), prior)
@@ -143,8 +155,12 @@ def kpi_table(perf: pd.DataFrame, periods: Periods, site: pd.DataFrame | None = 
         fill = {m: 0.0 for m in SITE_ADDITIVE}
         site_now = site_keys.merge(site_now, how="left").fillna(fill)
         site_before = site_keys.merge(site_before, how="left").fillna(fill)
-        has_prior = not _period(site, periods.prior_start, periods.prior_end).empty
-        site_table = _compare(site_now, site_before, SITE_METRICS, periods, has_prior)
+        site_prior_rows = _period(site, periods.prior_start, periods.prior_end)
+        site_days = (
+            data_days(_period(site, periods.start, periods.end), periods.days),
+            data_days(site_prior_rows, periods.prior_days),
+        )
+        site_table = _compare(site_now, site_before, SITE_METRICS, site_days, not site_prior_rows.empty)
         parts.append(site_table[~((site_table.level == "total") & (site_table.metric == "site_roas"))])
     table = pd.concat(parts, ignore_index=True)
     table["level"] = pd.Categorical(table.level, LEVELS, ordered=True)
@@ -174,10 +190,13 @@ def prior_coverage(perf: pd.DataFrame, periods: Periods) -> int:
 
 
 def daily_series(perf: pd.DataFrame, periods: Periods, site: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Spend, platform revenue and site revenue per day over the prior period and the window (trend chart)."""
+    """Spend, platform revenue and site revenue per day over the prior period and the window (trend chart).
+
+    A day without any ad data is NaN (a gap in the line), not zero spend.
+    """
     days = pd.date_range(periods.prior_start, periods.end, freq="D").date
     sums = _period(perf, periods.prior_start, periods.end).groupby("date_day")[["spend", "revenue"]].sum()
-    out = sums.reindex(days, fill_value=0.0).rename_axis("date_day")
+    out = sums.reindex(days).rename_axis("date_day")
     if site is not None:
         site_sums = _period(site, periods.prior_start, periods.end).groupby("date_day").site_revenue.sum()
         out["site_revenue"] = site_sums.reindex(days, fill_value=0.0)

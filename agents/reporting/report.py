@@ -133,8 +133,10 @@ def build_report(
     attributed = attributed.assign(prior_value=np.nan, change=np.nan, change_share=np.nan, prior_days=pd.NA)
     attributed["prior_start"] = None
     attributed["prior_end"] = None
-    attributed["is_stale"] = ((attributed.source == CREDIT_SOURCE) & ("attribution_credit" in context.stale_inputs)) | (
-        (attributed.source == SUMMARY_SOURCE) & ("attribution_channel_summary" in context.stale_inputs)
+    attributed["is_stale"] = (
+        ((attributed.source == CREDIT_SOURCE) & ("attribution_credit" in context.stale_inputs))
+        | ((attributed.source == SUMMARY_SOURCE) & ("attribution_channel_summary" in context.stale_inputs))
+        | attributed.pop("is_stale_spend")  # ROAS/CPA on spend data that ends too early (withheld upstream)
     )
 
     labels = _labels(channels, campaigns, perf)

@@ -193,6 +193,18 @@ def attribution_section(report: Report) -> Section:
         section.paragraphs.append("Whole-conversion counts not available in this run (attribution_credit v1 missing).")
     if not report.has_summary:
         section.paragraphs.append("Intervals not available in this run (attribution_channel_summary v1 missing).")
+    stale_spend = a[a.is_spend_stale.fillna(False).astype(bool)] if "is_spend_stale" in a else a.iloc[:0]
+    if len(stale_spend):
+        listed = ", ".join(
+            f"{report.labels.get(('channel', r.channel_id), r.channel_id)} (spend data ends "
+            f"{pd.Timestamp(r.spend_through).date().isoformat() if pd.notna(r.spend_through) else 'never'})"
+            for r in stale_spend.itertuples()
+        )
+        section.paragraphs.append(
+            f"Model ROAS and CPA withheld (stale spend) for {listed}: spend missing for the last days of the "
+            "window would overstate ROAS and understate CPA."
+        )
+        section.stale_inputs.append("fct_ad_performance_daily (spend)")
     labels = [report.labels.get(("channel", k), k) for k in a.channel_id]
     series = []
     if report.has_summary:

@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from mops.core.base import StrictModel
 from mops.core.errors import MopsError
+from mops.core.rows import MAX_NAMED_ROWS, name_rows, show_value, wrong_type_rows
 
 ColumnType = Literal["varchar", "bigint", "double", "boolean", "date", "timestamp"]
 
@@ -202,10 +203,11 @@ def _type_problem(series: pd.Series, column: Column) -> str | None:
 
 
 def validate_frame(frame: pd.DataFrame, version: ContractVersion, table: str) -> list[str]:
-    """Every way `frame` breaks the contract version, each naming table, column and rule."""
+    """Every way `frame` breaks the contract version, each naming table, column, rule and offending rows."""
     where = f"{table} v{version.version}"
     problems: list[str] = []
     expected = version.column_names
+    key = tuple(version.key)
     missing = [c for c in expected if c not in frame.columns]
     extra = [c for c in frame.columns if c not in expected and not c.startswith("_mops_")]
     if missing:
@@ -218,36 +220,50 @@ def validate_frame(frame: pd.DataFrame, version: ContractVersion, table: str) ->
         series = frame[column.name]
         problem = _type_problem(series, column)
         if problem:
-            problems.append(f"{where}: column {column.name}: type: {problem}")
-        nulls = int(series.isna().sum())
-        if nulls and not column.nullable:
-            problems.append(f"{where}: column {column.name}: not_null: {nulls} null value(s)")
+            wrong = wrong_type_rows(series, column.type)
+            rows = name_rows(frame, wrong, key) if wrong is not None and wrong.any() else " in every row (column type)"
+            problems.append(f"{where}: column {column.name}: type: {problem}{rows}")
+        nulls = series.isna()
+        if nulls.any() and not column.nullable:
+            problems.append(
+                f"{where}: column {column.name}: not_null: {int(nulls.sum())} null value(s)"
+                f"{name_rows(frame, nulls, key)}"
+            )
         if column.allowed_values is not None:
-            bad = sorted(set(series.dropna().astype(str)) - set(column.allowed_values))
+            outside = series.notna() & ~series.astype(str).isin(list(column.allowed_values))
+            bad = sorted(set(series[outside].astype(str)))
             if bad:
                 problems.append(
                     f"{where}: column {column.name}: allowed_values: {bad[:5]} not in {list(column.allowed_values)}"
+                    f"{name_rows(frame, outside, key)}"
                 )
     if missing:
         return problems
     if version.key:
-        duplicated = int(frame.duplicated(list(version.key)).sum())
-        if duplicated:
+        duplicated = frame.duplicated(list(version.key), keep=False)
+        if duplicated.any():
             problems.append(
-                f"{where}: key {list(version.key)}: unique: {duplicated} duplicate row(s) (grain: {version.grain})"
+                f"{where}: key {list(version.key)}: unique: {int(frame.duplicated(list(version.key)).sum())} duplicate "
+                f"row(s) (grain: {version.grain}){name_rows(frame, duplicated, key)}"
             )
     for check in version.checks:
-        problems.extend(_run_check(frame, check, where))
+        problems.extend(_run_check(frame, check, where, key))
     return problems
 
 
-def _run_check(frame: pd.DataFrame, check: Check, where: str) -> list[str]:
+def _run_check(frame: pd.DataFrame, check: Check, where: str, key: tuple[str, ...] = ()) -> list[str]:
     values = pd.to_numeric(frame[check.column], errors="coerce")
     if check.kind == "range":
         low = -math.inf if check.min is None else check.min
         high = math.inf if check.max is None else check.max
-        bad = int(((values < low) | (values > high)).sum())
-        return [f"{where}: column {check.column}: {check.name}: {bad} value(s) outside [{low}, {high}]"] if bad else []
+        outside = (values < low) | (values > high)
+        bad = int(outside.sum())
+        if not bad:
+            return []
+        return [
+            f"{where}: column {check.column}: {check.name}: {bad} value(s) outside [{low}, {high}]"
+            f"{name_rows(frame, outside, key or (check.column,))}"
+        ]
     sums = values.groupby([frame[b] for b in check.by]).sum()
     if check.equals_column is not None:
         target = (
@@ -257,13 +273,19 @@ def _run_check(frame: pd.DataFrame, check: Check, where: str) -> list[str]:
         target = pd.Series(check.equals, index=sums.index)
     off = (sums - target).abs() > check.tolerance * np.maximum(1.0, target.abs())
     if off.any():
-        first = off[off].index[0]
+        groups = off[off].index[:MAX_NAMED_ROWS]
+        named = "; ".join(f"{_group(check.by, g)}: {sums[g]:.6g} vs {target[g]:.6g}" for g in groups)
+        more = f" and {int(off.sum()) - MAX_NAMED_ROWS} more" if off.sum() > MAX_NAMED_ROWS else ""
         return [
             f"{where}: column {check.column}: {check.name}: sum per {list(check.by)} differs from "
-            f"{check.equals_column or check.equals} in {int(off.sum())} group(s), e.g. {first}: "
-            f"{sums[first]:.6g} vs {target[first]:.6g}"
+            f"{check.equals_column or check.equals} in {int(off.sum())} group(s): {named}{more}"
         ]
     return []
+
+
+def _group(by: tuple[str, ...] | list[str], values: object) -> str:
+    values = values if isinstance(values, tuple) else (values,)
+    return ", ".join(f"{b}={show_value(v)}" for b, v in zip(by, values, strict=True))
 
 
 def json_schema(contract: Contract, version: ContractVersion) -> dict:

@@ -200,9 +200,10 @@ def test_volume_gate_compares_with_history(warehouse):
     runner = Runner(warehouse)
     for _ in range(3):
         runner.run(agent, CONTEXT)  # three reads of the same 28 days build the history
-    short = RunContext.for_day(DAY, 3)
+    # 28 days again, but 20 of them after the data ends: a real drop in volume under a comparable window
+    sparse = RunContext.for_day(DAY + timedelta(days=20), 28)
     with pytest.raises(GateFailed, match=r"fct_conversions v1 .*: rows: volume: \d+ row\(s\) outside \[\d+, \d+\]"):
-        runner.run(agent, short)
+        runner.run(agent, sparse)
     with pytest.raises(GateFailed, match=r"rows: volume: 0 row\(s\), at least 1 required"):
         Runner(warehouse).run(
             reader(Read(name="fct_conversions", window_column="converted_at", min_rows=1)),

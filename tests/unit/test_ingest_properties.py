@@ -18,7 +18,10 @@ from tests.unit.test_ingest import GOOGLE_HEADER
 
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 TABLES = {t.qualified_name.replace(".", "/"): t for t in REGISTRY.tables()}
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: CI explores the same examples every run (a failure is reproducible, never flaky)
+SETTINGS = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def ingest_one(folder: str, name: str, data: bytes) -> tuple:
@@ -58,7 +61,8 @@ def test_random_bytes_never_crash_and_never_load_partly(folder, suffix, data):
     assert_all_or_nothing(*ingest_one(folder, "random" + suffix, data))
 
 
-NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='",\r\n\x00'), max_size=20)
+# campaign names: any printable text (control characters make a file look binary, refused by design)
+NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters='",'), max_size=20)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252", "latin-1", "mac_roman"])
 
 

@@ -31,16 +31,12 @@ def inventory(
 
 
 def _parse_params(agent, values: list[str]):
-    raw = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise fail(f"--param {item!r}: expected KEY=VALUE")
-        raw[key] = value
+    from mops.core.runtime.parameters import ParameterError, parse_parameters
+
     try:
-        return agent.parameters.model_validate(raw)
-    except ValueError as exc:
-        raise fail(f"parameters of agent {agent.name}: {exc}") from exc
+        return parse_parameters(agent.parameters, values, owner=f"agent {agent.name}")
+    except ParameterError as exc:
+        raise fail(str(exc)) from exc
 
 
 @agent_app.command("run")
@@ -48,7 +44,7 @@ def agent_run(
     name: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
     run_date: Annotated[str, typer.Option("--date", help="Last day of the run window (YYYY-MM-DD).")],
     window_days: Annotated[int, typer.Option(help="Days in the run window.")] = 28,
-    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "markov",
+    attribution_model: Annotated[str, typer.Option(help="Attribution model of the run context.")] = "counterfactual",
     param: Annotated[list[str] | None, typer.Option(help="Agent parameter KEY=VALUE (repeatable).")] = None,
     allow_pii: Annotated[bool, typer.Option(help="Grant the run permission to read PII columns.")] = False,
 ) -> None:

@@ -162,6 +162,9 @@ def demo(
     end_date: Annotated[str | None, typer.Option(help="Last day (ISO); default yesterday.")] = None,
     skip_build: Annotated[bool, typer.Option(help="Generate and ingest only.")] = False,
     workflow: Annotated[str, typer.Option(help="Workflow to run on the demo (it builds the marts first).")] = "daily",
+    world: Annotated[
+        str, typer.Option(help="Causal world: lagged_purchase (independent causes) or funnel (staged, interacting).")
+    ] = "lagged_purchase",
 ) -> None:
     """Generate demo exports with known truth, ingest them, and run the daily workflow (dbt build + agents)."""
     import json
@@ -180,7 +183,10 @@ def demo(
         users=users,
         campaigns_per_account=campaigns,
         property_time_zone=settings.ga4_property_timezone,
+        world=world,
     )
+    if world not in ("lagged_purchase", "funnel"):
+        raise fail(f"--world {world!r}: expected lagged_purchase or funnel")
     started = time.perf_counter()
     with console.status("simulating the demo world and writing platform exports"):
         truth = generate_demo(config, settings.landing_path, settings.dbt_project_dir / "seeds" / "fx_rates.csv")

@@ -45,16 +45,6 @@ class OpsLog:
 
     # --- runtime ------------------------------------------------------------------------------
 
-    def read_volumes(self, agent: str, input_label: str, limit: int = 10) -> list[int]:
-        """Rows read of one input by one agent in its most recent runs (newest first)."""
-        if not self.exists("agent_reads"):
-            return []
-        rows = self.warehouse.query(
-            f"select rows from {OPS_SCHEMA}.agent_reads where agent = ? and input = ? order by read_at desc limit ?",
-            [agent, input_label, limit],
-        )
-        return [int(r) for r in rows["rows"]]
-
     # --- engine -------------------------------------------------------------------------------
 
     def step_estimates(self, workflow: str) -> dict[str, float]:

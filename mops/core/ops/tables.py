@@ -38,13 +38,31 @@ TABLES: dict[str, dict[str, str]] = {
         "details": "varchar",
         "decided_at": "timestamp",
     },
-    # rows read per input of each agent run: the history the volume gate compares with (runtime)
+    # rows read per input of each agent run: the history the volume gate compares with (runtime);
+    # a read is compared only with reads of the same agent, input, mode and window length (ops/volumes.py)
     "agent_reads": {
         "run_id": "varchar",
         "agent": "varchar",
         "input": "varchar",
         "rows": "bigint",
         "read_at": "timestamp",
+        "context_key": "varchar",
+        "mode": "varchar",  # live | backfill (workflow run mode; `mops agent run` is live)
+        "window_days": "bigint",  # days in the run window the read was made for
+        "is_optional": "boolean",  # an optional input (its zero-row reads are not history)
+        "status": "varchar",  # passed | gate_failed (failed reads are history too: a lasting level moves the median)
+    },
+    # a new volume level accepted by a person (`mops gates accept`): the volume gate compares later reads
+    # only with reads made after it (audit: who, when, why, and the level accepted)
+    "volume_acceptances": {
+        "agent": "varchar",
+        "input": "varchar",
+        "mode": "varchar",
+        "window_days": "bigint",
+        "rows": "bigint",
+        "accepted_by": "varchar",
+        "reason": "varchar",
+        "accepted_at": "timestamp",
     },
     # one row per workflow run (engine)
     "workflow_runs": {

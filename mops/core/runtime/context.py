@@ -19,6 +19,7 @@ ATTRIBUTION_MODELS = (
     "position_based",
     "markov",
     "shapley",
+    "counterfactual",
 )
 
 
@@ -38,7 +39,9 @@ class RunContext(BaseModel):
     run_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     window_start: date
     window_end: date
-    attribution_model: str = "markov"
+    # the model with the smallest worst-case error against causal truth across the simulated worlds
+    # (bench/attribution_worlds.py; DECISIONS): the counterfactual session-level model
+    attribution_model: str = "counterfactual"
     attribution_version: int = 2  # the ATTRIBUTION_OUTPUT contract version the run produces
     reporting_currency: str = "USD"
     timezone: str = "UTC"
@@ -58,6 +61,10 @@ class RunContext(BaseModel):
     def for_day(cls, day: date, window_days: int = 28, **values) -> RunContext:
         """The context of a run on `day`: the window is the `window_days` days ending that day."""
         return cls(window_start=day - timedelta(days=window_days - 1), window_end=day, **values)
+
+    @property
+    def window_days(self) -> int:
+        return (self.window_end - self.window_start).days + 1
 
     def agreement(self) -> dict[str, str]:
         """The fields two runs must share for one to read the other's outputs (run id excluded)."""

@@ -55,18 +55,25 @@ def check_read_expectations(label: str, read: Read, frame: pd.DataFrame) -> list
     return problems
 
 
+MIN_COMPARABLE_READS = 3  # the volume gate refuses only against at least this many comparable earlier reads
+
+
 def check_volume(label: str, read: Read, rows: int, history: list[int]) -> list[str]:
-    """At least min_rows, and within the declared tolerance of the median of recent reads."""
+    """At least min_rows, and within the declared tolerance of the median of recent comparable reads.
+
+    `history` holds only comparable reads (same agent, input, mode and window length; mops.core.ops.volumes).
+    """
     if rows < read.min_rows:
         return [f"{label}: rows: volume: {rows} row(s), at least {read.min_rows} required"]
-    if len(history) < 3:
+    if len(history) < MIN_COMPARABLE_READS:
         return []
     median = statistics.median(history)
     low, high = median * (1 - read.volume_tolerance), median * (1 + read.volume_tolerance)
     if not low <= rows <= high:
         return [
             f"{label}: rows: volume: {rows} row(s) outside [{low:.0f}, {high:.0f}] "
-            f"(median of the last {len(history)} reads {median:.0f} +/- {read.volume_tolerance:.0%})"
+            f"(median of the last {len(history)} comparable reads {median:.0f} +/- {read.volume_tolerance:.0%}); "
+            "if the new level is right, accept it: mops gates accept AGENT INPUT --reason TEXT"
         ]
     return []
 

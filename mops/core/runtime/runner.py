@@ -21,6 +21,7 @@ from mops.core.base import utcnow
 from mops.core.contracts import STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
 from mops.core.ops import OpsLog
+from mops.core.ops.volumes import ReadKind, comparable_volumes, record_reads
 from mops.core.runtime.agent import Agent, AgentResult, Decision, Read, writers_of
 from mops.core.runtime.context import ContextMismatch, RunContext
 from mops.core.runtime.gates import (
@@ -65,6 +66,7 @@ class Runner:
         allow_pii: bool = False,
         catalog: dict[str, Agent] | None = None,
         contracts: dict[str, Contract] | None = None,
+        mode: str = "live",
     ):
         self.warehouse = warehouse
         self.ops = OpsLog(warehouse)
@@ -73,6 +75,7 @@ class Runner:
         self.contracts = contracts if contracts is not None else load_contracts(self.settings.contracts_dir / "agents")
         self.today = today or datetime.now(UTC).date()
         self.allow_pii = allow_pii
+        self.mode = mode  # live | backfill: the volume gate compares a read only with reads of the same mode
         self.notes: list[str] = []  # what the runner did that the run summary should mention
 
     # --- inputs -------------------------------------------------------------------------------
@@ -82,8 +85,8 @@ class Runner:
             return None
         return Window(read.window_column, context.window_start - timedelta(days=read.lookback_days), context.window_end)
 
-    def _history(self, agent: str, label: str) -> list[int]:
-        return self.ops.read_volumes(agent, label)
+    def _history(self, agent: str, label: str, context: RunContext) -> list[int]:
+        return comparable_volumes(self.ops, ReadKind(agent, label, self.mode, context.window_days))
 
     def _read_agent_table(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
         contract = self.contracts[read.name]
@@ -149,33 +152,27 @@ class Runner:
             raise PermissionDenied(f"agent {agent.name} needs PII and this run has no PII permission")
         inputs: dict[str, pd.DataFrame] = {}
         problems: list[str] = []
-        volumes: list[tuple[str, int]] = []
+        reads: list[dict] = []
         for read in agent.manifest.reads:
             reader = self._read_agent_table if read.name in self.contracts else self._read_model
             label, frame, found = reader(agent, read, context)
             problems += found
             if found:
                 continue
-            problems += check_read_expectations(label, read, frame)
+            found = check_read_expectations(label, read, frame)
             if not (read.optional and frame.empty):
-                problems += check_volume(label, read, len(frame), self._history(agent.name, label))
+                found += check_volume(label, read, len(frame), self._history(agent.name, label, context))
                 newest = frame[read.freshness_column].max() if read.freshness_column in frame else None
-                problems += check_freshness(label, read, newest, context.window_end)
-            volumes.append((label, len(frame)))
+                found += check_freshness(label, read, newest, context.window_end)
+            problems += found
+            status = "gate_failed" if found else "passed"
+            reads.append({"agent": agent.name, "input": label, "rows": len(frame), "is_optional": read.optional})
+            reads[-1]["status"] = status
             inputs[read.name] = frame
+        if record and reads:  # failed reads too: a lasting new level must be able to move the median
+            record_reads(self.ops, context.run_id, context.key, reads, self.mode, context.window_days)
         if problems:
             raise GateFailed(agent.name, "input", problems)
-        if record and volumes:
-            log = pd.DataFrame(
-                {
-                    "run_id": context.run_id,
-                    "agent": agent.name,
-                    "input": [v[0] for v in volumes],
-                    "rows": [v[1] for v in volumes],
-                    "read_at": utcnow(),
-                }
-            )
-            self.ops.append("agent_reads", log)
         return inputs
 
     # --- outputs ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from tests.conftest import DEMO_END_DATE
 # (google_ads under-credited: removal effects reward presence on converting paths, not causal
 # strength) and Shapley 0.080 (direct: its own sessions cause ~10% of purchases, but direct is passive
 # on mixed paths); on the 1x demo 0.078 / 0.066, on 10x 0.082 / 0.057. Bounds leave ~20% room.
-TRUTH_TOLERANCE = {"markov": 0.13, "shapley": 0.10}
+TRUTH_TOLERANCE = {"markov": 0.13, "shapley": 0.10, "counterfactual": 0.06}
 CHANNELATTRIBUTION_TOLERANCE = 0.01
 AGENT_CONTRACTS = PROJECT_DIR / "contracts" / "agents"
 
@@ -42,7 +42,7 @@ def demo(built_warehouse):
     return inputs, context, shares
 
 
-@pytest.mark.parametrize("model", ["markov", "shapley"])
+@pytest.mark.parametrize("model", ["markov", "shapley", "counterfactual"])
 def test_shares_are_near_the_causal_truth(demo, model):
     inputs, context, truth = demo
     result = AGENT.run(inputs, context.model_copy(update={"attribution_model": model}))

@@ -91,7 +91,7 @@ def test_each_broken_rule_is_named_with_table_and_column(overrides, expected):
 def test_allowed_values_and_missing_columns_are_reported():
     v = version(ID, SEGMENT)
     assert validate_frame(pd.DataFrame({"id": ["1"], "segment": ["z"]}), v, "t") == [
-        "t v1: column segment: allowed_values: ['z'] not in ['a', 'b']"
+        "t v1: column segment: allowed_values: ['z'] not in ['a', 'b'] in rows [id=1]"
     ]
     assert validate_frame(pd.DataFrame({"id": ["1"]}), v, "t") == ["t v1: missing columns ['segment']"]
 
