@@ -109,9 +109,7 @@ def kpi_anomalies(kpis: pd.DataFrame, config: DetectorConfig = KPI, today: date 
     for (channel, metric), group in kpis.sort_values("date_day").groupby(["channel_id", "metric"]):
         days = [pd.Timestamp(d).date() for d in group.date_day]
         values = group.value.astype(float).tolist()
-        verdict = judge(values[:-1], values[-1], config, days[:-1], days[-1]) if seasonal else judge(
-            values[:-1], values[-1], config
-        )
+        verdict = judge(values[:-1], values[-1], config, days[:-1], days[-1])
         if verdict is None or not verdict.is_anomaly:
             continue
         day = days[-1]
