@@ -34,6 +34,7 @@ from mops.core.warehouse.adapter import Warehouse, Window
 
 AGENTS_SCHEMA = "agents"
 
+
 class PermissionDenied(MopsError):
     """The run lacks a permission the agent needs (e.g. PII)."""
 
@@ -51,7 +52,6 @@ class AgentRun:
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
     message: str = ""
-
 
 
 class Runner:
