@@ -34,6 +34,7 @@ from flows.engine import (
     step_estimates,
 )
 from flows.locking import warehouse_lock
+from flows.monitoring import monitor_run
 from flows.plan import PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
 from flows.summary import RunSummary, markdown_summary
@@ -170,6 +171,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             **kpi,
         }
         record_run(session.get(), record, outcomes)
+        monitor_run(session.get(), settings, context.run_id)  # monitoring pass (issue 12): anomalies, conflicts, alerts
     finally:
         session.release()
     _publish(summary)
