@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 def monitor(
     output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     kpis: Annotated[bool, typer.Option(help="Also check daily spend, clicks, conversions per channel.")] = True,
+    html: Annotated[Path | None, typer.Option(help="Also write the operations dashboard (one HTML file) here.")] = None,
 ) -> None:
     """Last runs, failing or slow agents, open anomalies and conflicts, the overhead trend."""
     from mops.core.monitoring.check import assess, config_from
@@ -36,11 +38,18 @@ def monitor(
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     with warehouse:
-        state = assess(OpsLog(warehouse), config)
+        log = OpsLog(warehouse)
+        state = assess(log, config)
+        if html is not None:
+            from mops.core.monitoring.dashboard import write
+
+            write(html, log, state)
     if output_format == "json":
         typer.echo(json.dumps(state.model_dump(mode="json"), indent=2, default=str))
     else:
         _print(state)
+        if html is not None:
+            console.print(f"dashboard: {escape(str(html))}")
     if state.level == "red":
         raise typer.Exit(1)
 

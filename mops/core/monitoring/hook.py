@@ -8,6 +8,7 @@ import time
 import pandas as pd
 
 from mops.core.monitoring.check import assess, config_from, record
+from mops.core.monitoring.dashboard import write
 from mops.core.ops.records import OpsLog
 from mops.core.warehouse.adapter import Warehouse
 
@@ -15,13 +16,14 @@ logger = logging.getLogger("mops.monitoring")
 
 
 def after_run(warehouse: Warehouse, settings, run_id: str) -> pd.DataFrame:
-    """Assess, record what is new, send the alerts; returns the alert rows (empty when monitoring failed)."""
+    """Assess, record what is new, send the alerts, regenerate the dashboard; the alert rows (empty: it failed)."""
     started = time.perf_counter()
     try:
         log = OpsLog(warehouse)
         config = config_from(settings)
         state = assess(log, config)
         alerts = record(log, state, run_id, config)
+        write(settings.var_path / "monitoring" / "dashboard.html", log, state)
     except Exception as exc:  # monitoring watches the run; its own failure is logged, the run's result stands
         logger.warning("monitoring after run %s failed: %s: %s", run_id, type(exc).__name__, exc)
         return pd.DataFrame()

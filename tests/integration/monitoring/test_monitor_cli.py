@@ -92,3 +92,44 @@ def test_bad_format_is_refused(seeded):
     seeded()
     result, _ = _monitor("--format", "xml")
     assert result.exit_code == 2 and "table or json" in result.output
+
+
+def test_the_dashboard_carries_data(seeded, tmp_path):
+    from html.parser import HTMLParser
+
+    seeded(slow="attribution", conflict=True)
+    page = tmp_path / "out" / "dashboard.html"
+    result, _ = _monitor("--html", str(page))
+    assert result.exit_code == 1 and "dashboard:" in result.output
+    html = page.read_text()
+
+    class Charts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.series, self.scripts = {}, 0
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            self.scripts += tag == "script"
+            if tag == "polyline":
+                self.series[attrs["data-series"]] = int(attrs["data-points"])
+
+    charts = Charts()
+    charts.feed(html)
+    assert charts.scripts == 0
+    assert (
+        charts.series["attribution"] == 20 and charts.series["daily"] == 20 and charts.series["fct_touchpoints"] == 20
+    )
+    assert "attribution took" in html and "increase_on_over_pacing" in html
+
+
+def test_the_dashboard_escapes_what_the_records_say(seeded, tmp_path):
+    from mops.core.monitoring.check import assess
+    from mops.core.monitoring.dashboard import render
+
+    seeded()
+    with DuckDBWarehouse(Settings(project_dir=tmp_path, warehouse=str(tmp_path / "warehouse.duckdb"))) as warehouse:
+        log = OpsLog(warehouse)
+        state = assess(log, now=NOW).model_copy(update={"reasons": ["agent <script>alert(1)</script> failed"]})
+        html = render(log, state)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
