@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 def monitor(
     output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     kpis: Annotated[bool, typer.Option(help="Also check daily spend, clicks, conversions per channel.")] = True,
+    as_of: Annotated[str | None, typer.Option(help="Judge as of this UTC time (ISO), e.g. to replay a day.")] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the operations dashboard (one HTML file) here.")] = None,
 ) -> None:
     """Last runs, failing or slow agents, open anomalies and conflicts, the overhead trend."""
@@ -31,6 +33,10 @@ def monitor(
 
     if output_format not in ("table", "json"):
         raise fail(f"--format must be table or json, got {output_format!r}", code=2)
+    try:
+        now = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of must be an ISO date or time like 2026-07-01T09:00, got {as_of!r}", code=2) from None
     settings = get_settings()
     config = config_from(settings).model_copy(update={"kpi_checks": kpis})
     try:
@@ -39,7 +45,7 @@ def monitor(
         raise fail(str(exc)) from None
     with warehouse:
         log = OpsLog(warehouse)
-        state = assess(log, config)
+        state = assess(log, config, now)
         if html is not None:
             from mops.core.monitoring.dashboard import write
 
@@ -77,7 +83,14 @@ def _print(state) -> None:
     for reason in state.reasons:
         console.print(f"  - {escape(reason)}")
     runs = [
-        [r["workflow"], r["run_id"], r["run_date"], r["status"], _seconds(r["wall_s"]), _share(r["overhead_share"])]
+        [
+            r["workflow"],
+            r["run_id"],
+            str(r["run_date"] or "")[:10],
+            r["status"],
+            _seconds(r["wall_s"]),
+            _share(r["overhead_share"]),
+        ]
         for r in state.last_runs
     ]
     console.print(_table("last runs", ["workflow", "run", "day", "status", "wall", "overhead"], runs))
