@@ -117,5 +117,13 @@ def _print(state) -> None:
     if state.alerts:
         delivered = sum(a["status"] == "delivered" for a in state.alerts)
         console.print(f"alerts in the last 7 days: {len(state.alerts)} recorded, {delivered} delivered")
+    figures = state.impact
+    console.print(
+        f"impact over the history window: {figures['decisions_made']:.0f} decisions made, "
+        f"{figures['decisions_applied']:.0f} applied, {figures['gates_stopped_agent']:.0f} agent runs stopped by a "
+        f"gate, {figures['conflicts_caught']:.0f} conflicts caught before applying, "
+        f"{figures['conflicts_per_run']:.2f} conflicts per run, ~{figures['analyst_hours_saved']:.1f} analyst hours "
+        f"saved ({figures['handoffs_automated']:.0f} automated handoffs)"
+    )
     for note in state.notes:
         console.print(f"[dim]note: {escape(note)}[/]")

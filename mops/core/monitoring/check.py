@@ -42,6 +42,8 @@ class MonitorConfig(StrictModel):
     # "schema.table" of the ad performance mart; unset = resolved through dbt's manifest
     kpi_relation: str | None = None
     kpi_checks: bool = True
+    # analyst minutes one automated handoff (a successful agent run) saves; the time-saved estimate
+    minutes_per_handoff: float = Field(default=15.0, ge=0)
     alerts: AlertConfig = AlertConfig()
 
 
@@ -55,6 +57,7 @@ class MonitorState(StrictModel):
     conflicts: list[Conflict]
     overhead: list[dict]
     alerts: list[dict]
+    impact: dict[str, float]
     notes: list[str]
 
 
@@ -100,6 +103,10 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
     )
     alerts = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
     level, reasons = _judge(runs, health, found, conflicts, config)
+    figures = telemetry.impact(log, since, config.minutes_per_handoff)
+    figures["conflicts_open"] = float(len(conflicts))
+    figures["conflicts_caught"] = float(sum(c.outcome in CAUGHT for c in conflicts))
+    figures["conflicts_per_run"] = len(conflicts) / figures["workflow_runs"] if figures["workflow_runs"] else 0.0
     return MonitorState(
         checked_at=now,
         level=level,
@@ -110,6 +117,7 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
         conflicts=conflicts,
         overhead=_records(runs[["run_id", "workflow", "started_at", "overhead_share"]], 30),
         alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 20),
+        impact=figures,
         notes=notes,
     )
 

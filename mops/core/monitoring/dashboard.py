@@ -88,6 +88,12 @@ def render(log: OpsLog, state: MonitorState, days: int = 60) -> str:
         f'<h1>mops operations <span class="level" style="background:{colour}">{state.level.upper()}</span></h1>',
         f"<p>as of {state.checked_at:%Y-%m-%d %H:%M} UTC</p>",
         "<ul>" + "".join(f"<li>{escape(r)}</li>" for r in state.reasons) + "</ul>",
+        "<h2>Impact</h2>",
+        _table(
+            ["figure", "value"],
+            [[k.replace("_", " "), f"{v:,.2f}".rstrip("0").rstrip(".")] for k, v in state.impact.items()],
+            "no runs yet",
+        ),
         "<h2>Agent durations</h2>",
         line_chart(
             "agent run duration (s)",

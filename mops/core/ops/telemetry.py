@@ -107,3 +107,27 @@ def recent_decisions(log: OpsLog, since: datetime | None = None) -> pd.DataFrame
     decisions = log.query("decisions", where, params, order="decided_at")
     decisions["details"] = [json.loads(d) if isinstance(d, str) and d else {} for d in decisions.details]
     return decisions.reset_index(drop=True)
+
+
+def impact(log: OpsLog, since: datetime | None = None, minutes_per_handoff: float = 15.0) -> dict[str, float]:
+    """Business-impact figures: decisions made and applied, errors prevented, analyst time saved.
+
+    A handoff is one successful agent run (an analyst would otherwise have pulled its inputs and passed
+    its output on); `minutes_per_handoff` is what each is assumed to cost by hand.
+    """
+    runs = agent_durations(log, since)
+    where, params = _since("decided_at", since)
+    decisions = log.query("decisions", where, params)
+    where, params = _since("recorded_at", since)
+    applied = log.query("applied_decisions", where, params)
+    where, params = _since("started_at", since)
+    workflow_runs = log.query("workflow_runs", where, params)
+    handoffs = int(runs.status.eq("succeeded").sum())
+    return {
+        "workflow_runs": float(len(workflow_runs)),
+        "decisions_made": float(len(decisions)),
+        "decisions_applied": float(applied.status.isin(["auto_applied", "approved"]).sum()),
+        "gates_stopped_agent": float(runs.status.eq("gate_failed").sum()),
+        "handoffs_automated": float(handoffs),
+        "analyst_hours_saved": handoffs * minutes_per_handoff / 60.0,
+    }

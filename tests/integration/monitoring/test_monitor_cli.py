@@ -53,6 +53,8 @@ def test_a_clean_month_is_green(seeded):
     assert [r["run_id"] for r in state["last_runs"]][0] == "daily-2026-06-30"
     assert {a["agent"] for a in state["agents"]} == {"attribution", "pacing", "budget_optimizer"}
     assert state["notes"] == []  # the KPI checks ran against the mart
+    assert state["impact"]["workflow_runs"] == 20 and state["impact"]["handoffs_automated"] == 60  # 3 agents x 20
+    assert state["impact"]["analyst_hours_saved"] == 60 * 15 / 60
 
 
 def test_slow_agent_spend_spike_and_conflict_are_red(seeded):
@@ -67,6 +69,7 @@ def test_slow_agent_spend_spike_and_conflict_are_red(seeded):
     assert spend and 4.5 <= float(spend.group(1)) <= 5.5  # a 5x spike on a Tuesday, against noisy Tuesdays
     assert len(messages) == 2  # nothing on google_ads, pacing or budget_optimizer
     [conflict] = state["conflicts"]
+    assert state["impact"]["conflicts_per_run"] == 1 / 20 and state["impact"]["decisions_made"] == 2
     assert (conflict["rule"], conflict["a_run_id"], conflict["b_run_id"]) == (
         "increase_on_over_pacing",
         "daily-2026-06-30",
