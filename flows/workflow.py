@@ -171,7 +171,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             **kpi,
         }
         record_run(session.get(), record, outcomes)
-        monitor_run(session.get(), settings, context.run_id)  # monitoring pass (issue 12): anomalies, conflicts, alerts
+        monitor_run(session.get(), settings, context.run_id, plan)  # monitoring: anomalies, conflicts, alerts
     finally:
         session.release()
     _publish(summary)

@@ -57,6 +57,7 @@ class Alert(StrictModel):
     severity: Literal["warning", "critical"] = "warning"
     key: str = ""  # what makes two alerts the same problem (with kind and subject)
     run_id: str | None = None
+    owner: str | None = None  # from the agent manifest, where the problem is one agent's
 
     @property
     def fingerprint(self) -> str:
@@ -89,7 +90,8 @@ def _send(url: str, alert: Alert, timeout_s: float) -> tuple[str, str, str | Non
     destination = plugin.url(privacy=True)
     notify_type = apprise.NotifyType.FAILURE if alert.severity == "critical" else apprise.NotifyType.WARNING
     try:
-        ok = plugin.notify(body=alert.body, title=alert.title, notify_type=notify_type)
+        body = alert.body + (f" (owner: {alert.owner})" if alert.owner else "")
+        ok = plugin.notify(body=body, title=alert.title, notify_type=notify_type)
     except Exception as exc:  # a destination's failure is a recorded status, never a crashed run
         return destination, "failed", f"{type(exc).__name__}: {exc}"[:500]
     return destination, ("delivered" if ok else "failed"), None if ok else "the destination refused or did not answer"
@@ -115,6 +117,7 @@ def deliver(log: OpsLog, alerts: list[Alert], config: AlertConfig, now: datetime
             "kind": alert.kind,
             "severity": alert.severity,
             "subject": alert.subject,
+            "owner": alert.owner,
             "title": alert.title,
             "body": alert.body,
             "sent_at": now,

@@ -142,8 +142,14 @@ def _judge(runs, health, found, conflicts, config) -> tuple[Level, list[str]]:
     return ("red" if red else "amber" if amber else "green"), red + amber
 
 
-def alerts_for(state: MonitorState, run_id: str | None, steps: pd.DataFrame | None = None) -> list[Alert]:
-    """What a pass alerts on: anomalies, conflicts, failed steps of this run, overhead above threshold."""
+def alerts_for(
+    state: MonitorState, run_id: str | None, steps: pd.DataFrame | None = None, owners: dict[str, str] | None = None
+) -> list[Alert]:
+    """What a pass alerts on: anomalies, conflicts, failed steps of this run, overhead above threshold.
+
+    `owners` maps agent names and step ids to the owner their manifest names.
+    """
+    owners = owners or {}
     alerts = [
         Alert(
             kind="anomaly",
@@ -152,6 +158,7 @@ def alerts_for(state: MonitorState, run_id: str | None, steps: pd.DataFrame | No
             run_id=run_id,
             title=f"mops: {a.family} anomaly on {a.subject}",
             body=a.message,
+            owner=owners.get(a.subject) if a.family == "runtime" else None,
         )
         for a in state.anomalies
     ]
@@ -164,6 +171,7 @@ def alerts_for(state: MonitorState, run_id: str | None, steps: pd.DataFrame | No
             severity="warning" if c.outcome in CAUGHT else "critical",
             title=f"mops: conflict {c.rule} on {c.subject}",
             body=f"{c.message} (outcome: {c.outcome})",
+            owner=owners.get(c.a_agent),
         )
         for c in state.conflicts
     ]
@@ -175,6 +183,7 @@ def alerts_for(state: MonitorState, run_id: str | None, steps: pd.DataFrame | No
                 key=str(s.run_id),
                 run_id=run_id,
                 severity="critical",
+                owner=owners.get(s.step),
                 title=f"mops: step {s.step} of {s.workflow} {s.status}",
                 body=f"step {s.step} of workflow {s.workflow} {s.status} in run {s.run_id}: {s.message}"[:2000],
             )
@@ -196,7 +205,13 @@ def alerts_for(state: MonitorState, run_id: str | None, steps: pd.DataFrame | No
     return alerts
 
 
-def record(log: OpsLog, state: MonitorState, run_id: str | None, config: MonitorConfig | None = None) -> pd.DataFrame:
+def record(
+    log: OpsLog,
+    state: MonitorState,
+    run_id: str | None,
+    config: MonitorConfig | None = None,
+    owners: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Write new anomalies and conflicts, then route and send the alerts; returns the alert rows."""
     config = config or MonitorConfig()
     known = set(log.query("anomalies").anomaly_id)
@@ -216,7 +231,7 @@ def record(log: OpsLog, state: MonitorState, run_id: str | None, config: Monitor
         ],
     )
     steps = log.query("workflow_steps", "run_id = ?", [run_id]) if run_id else None
-    return deliver(log, alerts_for(state, run_id, steps), config.alerts, now=state.checked_at)
+    return deliver(log, alerts_for(state, run_id, steps, owners), config.alerts, now=state.checked_at)
 
 
 def config_from(settings) -> MonitorConfig:

@@ -15,14 +15,14 @@ from mops.core.warehouse.adapter import Warehouse
 logger = logging.getLogger("mops.monitoring")
 
 
-def after_run(warehouse: Warehouse, settings, run_id: str) -> pd.DataFrame:
+def after_run(warehouse: Warehouse, settings, run_id: str, owners: dict[str, str] | None = None) -> pd.DataFrame:
     """Assess, record what is new, send the alerts, regenerate the dashboard; the alert rows (empty: it failed)."""
     started = time.perf_counter()
     try:
         log = OpsLog(warehouse)
         config = config_from(settings)
         state = assess(log, config)
-        alerts = record(log, state, run_id, config)
+        alerts = record(log, state, run_id, config, owners)
         write(settings.var_path / "monitoring" / "dashboard.html", log, state)
     except Exception as exc:  # monitoring watches the run; its own failure is logged, the run's result stands
         logger.warning("monitoring after run %s failed: %s: %s", run_id, type(exc).__name__, exc)

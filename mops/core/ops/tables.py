@@ -145,6 +145,7 @@ TABLES: dict[str, dict[str, str]] = {
         "kind": "varchar",
         "severity": "varchar",
         "subject": "varchar",
+        "owner": "varchar",
         "title": "varchar",
         "body": "varchar",
         "destination": "varchar",

@@ -23,15 +23,17 @@ def test_each_fault_is_recorded_and_alerted_once(settings):
     seed_conflict(log)
     with Receiver() as receiver:
         config = MonitorConfig(kpi_relation=".".join(MART), alerts=AlertConfig(urls=(receiver.url,)))
-        first = record(log, assess(log, config, NOW), RUN, config)
+        owners = {"attribution": "analytics@example.com", "pacing": "paid-media@example.com"}
+        first = record(log, assess(log, config, NOW), RUN, config, owners)
         second = record(log, assess(log, config, NOW + timedelta(hours=1)), RUN, config)
     assert sorted(first.kind) == ["anomaly", "anomaly", "conflict", "step_failed"]
     assert set(first.status) == {"delivered"} and set(second.status) == {"suppressed"}
     bodies = [r["message"] for r in receiver.received]
     assert len(bodies) == 4
-    assert any(b.startswith("attribution took") for b in bodies)
+    assert any(b.startswith("attribution took") and b.endswith("(owner: analytics@example.com)") for b in bodies)
     assert any("pacing reports as over-pacing" in b for b in bodies)
-    assert any("step pacing of workflow daily failed" in b for b in bodies)
+    assert any("step pacing of workflow daily failed" in b and "paid-media@example.com" in b for b in bodies)
+    assert sorted(first.owner.dropna()) == ["analytics@example.com", "paid-media@example.com"]
     anomalies, conflicts = log.query("anomalies"), log.query("conflicts")
     assert sorted(anomalies.subject) == ["attribution", "meta_ads"] and set(anomalies.run_id) == {RUN}
     assert list(conflicts.rule) == ["increase_on_over_pacing"]  # the second pass added nothing new
