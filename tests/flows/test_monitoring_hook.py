@@ -37,5 +37,8 @@ def test_a_failed_step_is_alerted_once_and_recorded(engine, monkeypatch):
         f"step attribution of workflow pipe failed in run {failed.run_id}"
     ]
     with open_warehouse(settings) as warehouse:
-        alerts = warehouse.query("select kind, status, run_id from ops.alerts where kind = 'step_failed'")
-    assert alerts.to_dict("records") == [{"kind": "step_failed", "status": "delivered", "run_id": failed.run_id}]
+        alerts = warehouse.query("select kind, status, run_id, owner from ops.alerts where kind = 'step_failed'")
+    assert alerts.to_dict("records") == [
+        {"kind": "step_failed", "status": "delivered", "run_id": failed.run_id, "owner": "tests"}  # its manifest's
+    ]
+    assert failures[0]["message"].endswith("(owner: tests)")
