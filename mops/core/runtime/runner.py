@@ -34,7 +34,6 @@ from mops.core.warehouse.adapter import Warehouse, Window
 
 AGENTS_SCHEMA = "agents"
 
-
 class PermissionDenied(MopsError):
     """The run lacks a permission the agent needs (e.g. PII)."""
 
@@ -52,6 +51,7 @@ class AgentRun:
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
     message: str = ""
+
 
 
 class Runner:

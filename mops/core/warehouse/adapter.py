@@ -87,6 +87,7 @@ class DbtManifest:
         pii = tuple(name for name, col in node["columns"].items() if (col.get("meta") or {}).get("pii"))
         return ModelRelation(model, version, node["schema"], node["alias"], columns, pii)
 
+
     def public_relations(self) -> list[ModelRelation]:
         """Every version of every public model (the unified model agents and analysts read), by name."""
         nodes = [n for n in self._nodes.values() if n["resource_type"] == "model" and n.get("access") == "public"]
