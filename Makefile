@@ -43,3 +43,4 @@ clean:
 bench: install
 	$(BIN)/python bench/data_layer.py
 	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/monitoring_detectors.py

@@ -34,6 +34,7 @@ from flows.engine import (
     step_estimates,
 )
 from flows.locking import warehouse_lock
+from flows.monitoring import monitor_run
 from flows.plan import DBT_BUILT_EVENT, PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
 from flows.review import require_reviewed
@@ -174,6 +175,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             **kpi,
         }
         record_run(session.get(), record, outcomes)
+        monitor_run(session.get(), settings, context.run_id, plan)  # monitoring: anomalies, conflicts, alerts
     finally:
         session.release()
     _publish(summary)

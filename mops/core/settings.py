@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     agent_packages: list[str] = Field(default_factory=lambda: ["agents"])
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).
     agent_modules: list[str] = Field(default_factory=list)
+    # Apprise URLs monitoring alerts go to (JSON list in env): slack://..., msteams://..., mailto://..., json://host/.
+    alert_urls: list[str] = Field(default_factory=list)
+    # Hours during which one problem (same fingerprint) is alerted once; repeats are recorded as suppressed.
+    alert_suppress_hours: float = Field(default=24.0, gt=0)
+    # Orchestration overhead share of a run's wall time above which monitoring turns amber and alerts.
+    monitor_overhead_threshold: float = Field(default=0.15, gt=0, lt=1)
 
     @field_validator("reporting_currency")
     @classmethod

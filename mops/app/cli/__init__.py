@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import typer
 
-from mops.app.cli import agents, approvals, contracts, data, gates, workflows
+from mops.app.cli import agents, approvals, contracts, data, gates, monitor, workflows
 from mops.app.cli.common import console
 from mops.core.errors import MopsError
 
 app = typer.Typer(
     help="mops: orchestration for marketing-operations agents.", no_args_is_help=True, pretty_exceptions_enable=False
 )
-for group in (data, contracts, agents, gates, workflows, approvals):
+for group in (data, contracts, agents, gates, monitor, workflows, approvals, monitor):
     app.registered_commands += group.app.registered_commands
     app.registered_groups += group.app.registered_groups
 

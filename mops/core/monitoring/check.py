@@ -1,0 +1,244 @@
+"""One monitoring pass: read the telemetry, run the detectors and conflict rules, judge green/amber/red.
+
+`assess` only reads (so `mops monitor` can run on a read-only warehouse); `record` writes what is new
+to ops.anomalies and ops.conflicts and sends the alerts (after each workflow run).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from mops.core.base import StrictModel, utcnow
+from mops.core.errors import MopsError
+from mops.core.monitoring import anomalies as detect
+from mops.core.monitoring.alerts import Alert, AlertConfig, deliver
+from mops.core.monitoring.anomalies import Anomaly
+from mops.core.monitoring.conflicts import Conflict, find_conflicts
+from mops.core.monitoring.detectors import DetectorConfig
+from mops.core.monitoring.kpis import daily_kpis, kpi_relation
+from mops.core.ops import telemetry
+from mops.core.ops.records import OpsLog
+
+Level = Literal["green", "amber", "red"]
+CAUGHT = {"held", "rejected", "expired", "not_applied"}  # a conflict stopped before it did anything
+
+
+class MonitorConfig(StrictModel):
+    runtime: DetectorConfig = detect.RUNTIME
+    volume: DetectorConfig = detect.VOLUME
+    kpi: DetectorConfig = detect.KPI
+    # days of telemetry a pass reads (the detectors' history)
+    history_days: int = Field(default=90, ge=7)
+    # decisions this close in time are compared by the conflict rules
+    conflict_lookback: timedelta = timedelta(days=2)
+    # a workflow run whose orchestration overhead share passes this is amber
+    overhead_threshold: float = Field(default=0.15, gt=0, lt=1)
+    # channel -> stakeholder commitment the budget must not move against
+    commitments: dict[str, str] = Field(default_factory=dict)
+    # "schema.table" of the ad performance mart; unset = resolved through dbt's manifest
+    kpi_relation: str | None = None
+    kpi_checks: bool = True
+    # analyst minutes one automated handoff (a successful agent run) saves; the time-saved estimate
+    minutes_per_handoff: float = Field(default=15.0, ge=0)
+    alerts: AlertConfig = AlertConfig()
+
+
+class MonitorState(StrictModel):
+    checked_at: datetime
+    level: Level
+    reasons: list[str]
+    last_runs: list[dict]
+    agents: list[dict]
+    anomalies: list[Anomaly]
+    conflicts: list[Conflict]
+    overhead: list[dict]
+    alerts: list[dict]
+    impact: dict[str, float]
+    notes: list[str]
+
+
+def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
+    frame = frame.tail(limit) if limit else frame
+    return [
+        {k: (None if not isinstance(v, str | list | dict) and pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
+
+
+def _kpi_anomalies(log: OpsLog, config: MonitorConfig, today: date, notes: list[str]) -> list[Anomaly]:
+    if not config.kpi_checks:
+        return []
+    try:
+        relation = kpi_relation(log.warehouse, config.kpi_relation)
+        if not log.warehouse.exists(*relation):
+            notes.append(f"KPI checks skipped: {'.'.join(relation)} does not exist yet (run `mops build`)")
+            return []
+        series = daily_kpis(log.warehouse, relation, config.kpi.training_window + 1)
+    except MopsError as exc:
+        notes.append(f"KPI checks skipped: {exc}")
+        return []
+    return detect.kpi_anomalies(series, config.kpi, today=today)
+
+
+def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None) -> MonitorState:
+    """The current state from the ops records and the marts; reads only."""
+    config = config or MonitorConfig()
+    now = now or utcnow()
+    since = now - timedelta(days=config.history_days)
+    notes: list[str] = []
+    runs = telemetry.workflow_overhead(log, since=since)
+    health = telemetry.agent_health(log, since=since)
+    found = [
+        *detect.runtime_anomalies(telemetry.agent_durations(log, since), config.runtime),
+        *detect.volume_anomalies(telemetry.rows_read_daily(log, since), config.volume),
+        *_kpi_anomalies(log, config, now.date(), notes),
+    ]
+    decisions = telemetry.recent_decisions(log, now - config.conflict_lookback * 2)
+    conflicts = find_conflicts(
+        decisions, log.query("applied_decisions"), config.commitments, lookback=config.conflict_lookback
+    )
+    alerts = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
+    level, reasons = _judge(runs, health, found, conflicts, config)
+    figures = telemetry.impact(log, since, config.minutes_per_handoff)
+    figures["conflicts_open"] = float(len(conflicts))
+    figures["conflicts_caught"] = float(sum(c.outcome in CAUGHT for c in conflicts))
+    figures["conflicts_per_run"] = len(conflicts) / figures["workflow_runs"] if figures["workflow_runs"] else 0.0
+    return MonitorState(
+        checked_at=now,
+        level=level,
+        reasons=reasons,
+        last_runs=_records(runs.drop(columns=["critical_path_s"]), 10)[::-1],
+        agents=_records(health),
+        anomalies=found,
+        conflicts=conflicts,
+        overhead=_records(runs[["run_id", "workflow", "started_at", "overhead_share"]], 30),
+        alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 20),
+        impact=figures,
+        notes=notes,
+    )
+
+
+def _judge(runs, health, found, conflicts, config) -> tuple[Level, list[str]]:
+    red, amber = [], []
+    for workflow, group in runs.groupby("workflow"):
+        last = group.iloc[-1]
+        if last.status not in ("succeeded", "running"):
+            red.append(f"workflow {workflow}: last run {last.run_id} {last.status}")
+        if pd.notna(last.overhead_share) and last.overhead_share > config.overhead_threshold:
+            amber.append(
+                f"workflow {workflow}: orchestration overhead {last.overhead_share:.0%} of wall time "
+                f"(threshold {config.overhead_threshold:.0%})"
+            )
+    for row in health.itertuples():
+        if row.latest_status != "succeeded":
+            red.append(f"agent {row.agent}: last run {row.latest_run_id} {row.latest_status}")
+    red += [a.message for a in found]
+    for conflict in conflicts:
+        (amber if conflict.outcome in CAUGHT else red).append(f"conflict ({conflict.outcome}): {conflict.message}")
+    return ("red" if red else "amber" if amber else "green"), red + amber
+
+
+def alerts_for(
+    state: MonitorState, run_id: str | None, steps: pd.DataFrame | None = None, owners: dict[str, str] | None = None
+) -> list[Alert]:
+    """What a pass alerts on: anomalies, conflicts, failed steps of this run, overhead above threshold.
+
+    `owners` maps agent names and step ids to the owner their manifest names.
+    """
+    owners = owners or {}
+    alerts = [
+        Alert(
+            kind="anomaly",
+            subject=a.subject,
+            key=f"{a.family}:{a.metric}:{a.direction}",
+            run_id=run_id,
+            title=f"mops: {a.family} anomaly on {a.subject}",
+            body=a.message,
+            owner=owners.get(a.subject) if a.family == "runtime" else None,
+        )
+        for a in state.anomalies
+    ]
+    alerts += [
+        Alert(
+            kind="conflict",
+            subject=c.subject,
+            key=c.conflict_id,
+            run_id=run_id,
+            severity="warning" if c.outcome in CAUGHT else "critical",
+            title=f"mops: conflict {c.rule} on {c.subject}",
+            body=f"{c.message} (outcome: {c.outcome})",
+            owner=owners.get(c.a_agent),
+        )
+        for c in state.conflicts
+    ]
+    if steps is not None:
+        alerts += [
+            Alert(
+                kind="step_failed",
+                subject=f"{s.workflow}:{s.step}",
+                key=str(s.run_id),
+                run_id=run_id,
+                severity="critical",
+                owner=owners.get(s.step),
+                title=f"mops: step {s.step} of {s.workflow} {s.status}",
+                body=f"step {s.step} of workflow {s.workflow} {s.status} in run {s.run_id}: {s.message}"[:2000],
+            )
+            for s in steps.itertuples()
+            if s.status in ("failed", "halted")
+        ]
+    alerts += [
+        Alert(
+            kind="overhead",
+            subject=reason.split(":")[0],
+            key="overhead",
+            run_id=run_id,
+            title="mops: overhead",
+            body=reason,
+        )
+        for reason in state.reasons
+        if "orchestration overhead" in reason
+    ]
+    return alerts
+
+
+def record(
+    log: OpsLog,
+    state: MonitorState,
+    run_id: str | None,
+    config: MonitorConfig | None = None,
+    owners: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Write new anomalies and conflicts, then route and send the alerts; returns the alert rows."""
+    config = config or MonitorConfig()
+    known = set(log.query("anomalies").anomaly_id)
+    new = [
+        a.model_dump() | {"run_id": run_id, "detected_at": state.checked_at}
+        for a in state.anomalies
+        if a.anomaly_id not in known
+    ]
+    log.append("anomalies", new)
+    known = set(log.query("conflicts").conflict_id)
+    log.append(
+        "conflicts",
+        [
+            c.model_dump() | {"run_id": run_id, "detected_at": state.checked_at}
+            for c in state.conflicts
+            if c.conflict_id not in known
+        ],
+    )
+    steps = log.query("workflow_steps", "run_id = ?", [run_id]) if run_id else None
+    return deliver(log, alerts_for(state, run_id, steps, owners), config.alerts, now=state.checked_at)
+
+
+def config_from(settings) -> MonitorConfig:
+    """The monitoring configuration the settings imply (alert URLs, suppression, overhead threshold)."""
+    return MonitorConfig(
+        overhead_threshold=settings.monitor_overhead_threshold,
+        alerts=AlertConfig(
+            urls=tuple(settings.alert_urls), suppress_for=timedelta(hours=settings.alert_suppress_hours)
+        ),
+    )
