@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     agent_packages: list[str] = Field(default_factory=lambda: ["agents"])
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).
     agent_modules: list[str] = Field(default_factory=list)
+    # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
+    actor: str | None = None
+    # The governance policy (roles, members, scopes); relative paths are under project_dir.
+    policy_file: Path = Path("governance/policy.yml")
+
+    @property
+    def policy_path(self) -> Path:
+        return self.resolve(self.policy_file)
+
+    @property
+    def audit_head_path(self) -> Path:
+        """The ledger's head hash, kept outside the warehouse so a rewritten chain is detected."""
+        return self.var_path / "audit" / "head.json"
 
     @field_validator("reporting_currency")
     @classmethod

@@ -1,0 +1,98 @@
+"""What permissioned commands call: check the policy first (a refusal is audited), record what was done.
+
+Every check names the action and the scopes of its object (`workflow:daily`, `agent:attribution`,
+`channel:search`); a refusal raises PermissionRefused after it is appended to the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mops.core.errors import WarehouseBusy
+from mops.core.governance.errors import PermissionRefused
+from mops.core.governance.identity import resolve_actor
+from mops.core.governance.ledger import Ledger
+from mops.core.governance.policy import Authorizer, load_policy
+from mops.core.settings import Settings
+from mops.core.warehouse.adapter import Warehouse, open_warehouse
+
+REFUSED = "refused"
+
+
+class Guard:
+    """The acting identity, the policy and the ledger of one command."""
+
+    def __init__(self, settings: Settings, actor: str | None = None):
+        self.settings = settings
+        self.actor = actor or resolve_actor(settings)
+        self.authorizer = Authorizer(load_policy(settings.policy_path))
+
+    def check(self, action: str, scopes: list[str], run_id: str = "", warehouse: Warehouse | None = None) -> None:
+        try:
+            self.authorizer.check(self.actor, action, scopes)
+        except PermissionRefused as exc:
+            self.refused(exc, run_id, warehouse)
+            raise
+
+    def refused(self, exc: PermissionRefused, run_id: str = "", warehouse: Warehouse | None = None) -> None:
+        details = {"attempted": exc.action, "reason": exc.needed}
+        self.record(REFUSED, exc.object, details, run_id, warehouse)
+
+    def not_proposer(self, request: dict, action: str) -> None:
+        """Separation of duties: whoever started the run cannot decide its approvals."""
+        started_by = request.get("requested_by")
+        if started_by and started_by == self.actor:
+            exc = PermissionRefused(
+                self.actor,
+                action,
+                f"run {request['run_id']}",
+                f"separation of duties: {self.actor} started this run; another member with role "
+                f"{' or '.join(self.authorizer.policy.roles_granting(action))} must decide",
+            )
+            self.refused(exc, request["run_id"])
+            raise exc
+
+    def record(
+        self,
+        action: str,
+        object: str,
+        details: dict | None = None,
+        run_id: str = "",
+        warehouse: Warehouse | None = None,
+    ) -> None:
+        """Append to the ledger (through `warehouse` when the caller holds it); spooled while it is busy."""
+        if warehouse is not None:
+            ledger(self.settings, warehouse).append(self.actor, action, object, details, run_id)
+            return
+        try:
+            with open_warehouse(self.settings) as opened:
+                ledger(self.settings, opened).append(self.actor, action, object, details, run_id)
+        except WarehouseBusy:
+            spool_only(self.settings).spool(self.actor, action, object, details, run_id)
+
+
+def ledger(settings: Settings, warehouse: Warehouse) -> Ledger:
+    return Ledger(warehouse, settings.audit_head_path)
+
+
+class _Spool(Ledger):
+    """The spool of a ledger whose warehouse is busy (no connection needed to add to it)."""
+
+    def __init__(self, settings: Settings):
+        self.head_path = settings.audit_head_path
+
+
+def spool_only(settings: Settings) -> Ledger:
+    return _Spool(settings)
+
+
+def record_decisions(settings: Settings, warehouse: Warehouse, request: dict, items: Iterable[dict]) -> None:
+    """The fate of each decision under approval, by whom it was decided (the run's process writes these)."""
+    book = ledger(settings, warehouse)
+    for item in items:
+        status = item.get("status", "")
+        action = {"approved": "approve", "rejected": "reject"}.get(status, f"decision_{status}")
+        details = {key: item.get(key) for key in ("subject", "kind", "action", "value", "status", "decided_at")}
+        details |= {"workflow": request.get("workflow"), "step": request.get("step")}
+        actor = item.get("decided_by") or "mops"
+        book.append(actor, action, f"workflow:{request.get('workflow')}", details, request.get("run_id", ""))
