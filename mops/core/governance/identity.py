@@ -23,4 +23,5 @@ def resolve_actor(settings: Settings) -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError) as exc:  # no login name and no passwd entry (some containers)
-        raise PolicyError("cannot tell who is acting: set MOPS_ACTOR to your identity in governance/policy.yml") from exc
+        message = "cannot tell who is acting: set MOPS_ACTOR to your identity in governance/policy.yml"
+        raise PolicyError(message) from exc

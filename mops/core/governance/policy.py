@@ -138,7 +138,7 @@ def load_policy(path: Path) -> Policy:
 
 
 def _scope_matches(requested: str, granted: str) -> bool:
-    return granted == ANYWHERE or granted == requested
+    return granted in (ANYWHERE, requested)
 
 
 class Authorizer:
