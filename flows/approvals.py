@@ -54,10 +54,18 @@ class ApprovalStore:
         return json.loads(path.read_text())
 
     def request(
-        self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta, mode: str = "wait"
+        self,
+        run_id: str,
+        workflow: str,
+        step: str,
+        decisions: list[Decision],
+        timeout: timedelta,
+        mode: str = "wait",
+        requested_by: str = "",
     ) -> dict:
         record = {
             "run_id": run_id,
+            "requested_by": requested_by,  # who started the run: separation of duties (mops.core.governance)
             "mode": mode,  # wait: the run records what is decided | defer: `mops approve` records it later
             "workflow": workflow,
             "step": step,

@@ -39,6 +39,7 @@ from flows.registry import load_plan
 from flows.summary import RunSummary, markdown_summary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
+from mops.core.governance import resolve_actor
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings
 
@@ -137,6 +138,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         account_zones=zones,
         started_at=started,
         run_date=day,
+        actor=resolve_actor(settings),
     )
     try:
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))

@@ -70,10 +70,13 @@ def run_command(
     from datetime import date, timedelta
 
     from flows.local import backfill, run_with_events
+    from mops.core.governance.guard import Guard
 
     settings = get_settings()
     if (first is None) != (last is None):
         raise fail("a backfill needs both --from and --to")
+    guard = Guard(settings)  # the policy first; the runs are ledgered with who started them
+    guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
     try:
         show_progress()
         if first and last:
@@ -87,6 +90,7 @@ def run_command(
             )
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    guard.record_runs(s.model_dump() for s in summaries)
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
 

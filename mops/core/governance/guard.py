@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from mops.core.errors import WarehouseBusy
 from mops.core.governance.errors import PermissionRefused
 from mops.core.governance.identity import resolve_actor
-from mops.core.governance.ledger import Ledger
+from mops.core.governance.ledger import Ledger, location_of
 from mops.core.governance.policy import Authorizer, load_policy
 from mops.core.settings import Settings
 from mops.core.warehouse.adapter import Warehouse, open_warehouse
@@ -71,6 +71,20 @@ class Guard:
             spool_only(self.settings).spool(self.actor, action, object, details, run_id)
 
 
+    def record_runs(self, summaries: Iterable[dict]) -> None:
+        """One entry per workflow run (`summary` is a RunSummary as a dict): what ran, on which spec, how it ended."""
+        for summary in summaries:
+            action = "backfill" if summary["mode"] == "backfill" else "run_workflow"
+            details = {key: summary.get(key) for key in ("run_date", "mode", "status", "spec_hash", "event_chain")}
+            details["steps"] = {s["step"]: s["status"] for s in summary.get("steps", [])}
+            self.record(action, f"workflow:{summary['workflow']}", details, summary["run_id"])
+
+
+def decision_scopes(workflow: str, subject: str) -> list[str]:
+    """A decision lives in its workflow and its subject's channel: a member scoped to either may decide it."""
+    return [f"workflow:{workflow}", f"channel:{subject}"]
+
+
 def ledger(settings: Settings, warehouse: Warehouse) -> Ledger:
     return Ledger(warehouse, settings.audit_head_path)
 
@@ -80,6 +94,7 @@ class _Spool(Ledger):
 
     def __init__(self, settings: Settings):
         self.head_path = settings.audit_head_path
+        self.location = location_of(settings)
 
 
 def spool_only(settings: Settings) -> Ledger:

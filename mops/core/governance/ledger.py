@@ -9,7 +9,7 @@ entry) is also written to a file under the state directory (var/audit/head.json)
 and `verify` compares the two. Appends are serialised by a file lock next to that file.
 
 An entry that cannot reach the warehouse now (the embedded file is held by a waiting run) is spooled
-to var/audit/spool.jsonl with its time, and chained by the next append from any process.
+to var/audit/spool-<warehouse>.jsonl with its time, and chained by the next append from any process.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pandas as pd
 from mops.core.base import utcnow
 from mops.core.governance.errors import LedgerError
 from mops.core.ops import OpsLog
+from mops.core.settings import Settings
 from mops.core.warehouse.adapter import Warehouse
 
 TABLE = "audit_log"
@@ -61,9 +62,8 @@ class VerifyResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _location(warehouse: Warehouse) -> str:
+def location_of(settings: Settings) -> str:
     """Which warehouse a head belongs to (a PostgreSQL URL without its password, or the DuckDB file)."""
-    settings = warehouse.settings
     if settings.warehouse_url:
         url = settings.warehouse_url
         scheme, _, rest = url.partition("://")
@@ -78,7 +78,7 @@ class Ledger:
     def __init__(self, warehouse: Warehouse, head_path: Path):
         self.ops = OpsLog(warehouse)
         self.head_path = head_path
-        self.location = _location(warehouse)
+        self.location = location_of(warehouse.settings)
 
     # --- the head outside the warehouse ------------------------------------------------------
 
@@ -121,7 +121,7 @@ class Ledger:
 
     @property
     def spool_path(self) -> Path:
-        return self.head_path.parent / "spool.jsonl"
+        return self.head_path.parent / f"spool-{hashlib.sha256(self.location.encode()).hexdigest()[:12]}.jsonl"
 
     def spool(self, actor: str, action: str, object: str, details: dict | None = None, run_id: str = "") -> None:
         """Keep an entry for later (the warehouse is busy); the next append chains it, in its time order."""

@@ -119,7 +119,8 @@ class Policy(StrictModel):
         return found
 
     def roles_granting(self, action: str) -> list[str]:
-        return [name for name in self.roles if action in self.actions_of(name)]
+        """Roles listing the action themselves (every role including one of them has it too)."""
+        return [name for name, role in self.roles.items() if action in role.actions]
 
 
 def load_policy(path: Path) -> Policy:
@@ -169,7 +170,11 @@ class Authorizer:
 
     def needed(self, action: str, scopes: list[str]) -> str:
         roles = self.policy.roles_granting(action)
-        where = " or ".join([*scopes, ANYWHERE]) if scopes else ANYWHERE
+        where = " or ".join(dict.fromkeys([*scopes, ANYWHERE]))
         if not roles:
             return f"no role in the policy grants {action}"
-        return f"needs role {' or '.join(roles)} in scope {where} (governance/policy.yml)"
+        return f"needs role {' or '.join(roles)} (or a role including it) in scope {where} (governance/policy.yml)"
+
+    def who_may(self, action: str, scopes: list[str]) -> list[str]:
+        """Members of the policy allowed to take `action` on an object in these scopes."""
+        return [m.identity for m in self.policy.members if self.allowed(m.identity, action, scopes)]
