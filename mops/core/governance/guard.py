@@ -25,7 +25,7 @@ class Guard:
     def __init__(self, settings: Settings, actor: str | None = None):
         self.settings = settings
         self.actor = actor or resolve_actor(settings)
-        self.authorizer = Authorizer(load_policy(settings.policy_path))
+        self.authorizer = Authorizer(load_policy(settings.policy_path), str(settings.policy_file))
 
     def check(self, action: str, scopes: list[str], run_id: str = "", warehouse: Warehouse | None = None) -> None:
         try:

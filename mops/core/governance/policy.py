@@ -145,8 +145,9 @@ def _scope_matches(requested: str, granted: str) -> bool:
 class Authorizer:
     """The policy enforced through casbin; `check` raises PermissionRefused naming the role needed."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, source: str = "governance/policy.yml"):
         self.policy = policy
+        self.source = source
         model = casbin.model.Model()
         model.load_model_from_text(CASBIN_MODEL)
         self.enforcer = casbin.Enforcer(model)
@@ -173,7 +174,7 @@ class Authorizer:
         where = " or ".join(dict.fromkeys([*scopes, ANYWHERE]))
         if not roles:
             return f"no role in the policy grants {action}"
-        return f"needs role {' or '.join(roles)} (or a role including it) in scope {where} (governance/policy.yml)"
+        return f"needs role {' or '.join(roles)} (or a role including it) in scope {where} ({self.source})"
 
     def who_may(self, action: str, scopes: list[str]) -> list[str]:
         """Members of the policy allowed to take `action` on an object in these scopes."""

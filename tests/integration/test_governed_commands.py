@@ -1,0 +1,118 @@
+"""Permissioned commands check the policy first, refuse with the role needed, and leave it all in the ledger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from flows.approvals import ApprovalStore
+from mops.app.cli import app
+from mops.core.governance import PermissionRefused
+from mops.core.governance.guard import ledger
+from mops.core.runtime.agent import Decision
+from mops.core.settings import get_settings
+from mops.core.warehouse.adapter import open_warehouse
+
+POLICY = {
+    "roles": {
+        "viewer": {"actions": ["read_audit"]},
+        "operator": {"actions": ["run_workflow", "run_agent"], "includes": ["viewer"]},
+        "approver": {"actions": ["approve", "reject"], "includes": ["viewer"]},
+        "admin": {"includes": ["operator", "approver"]},
+    },
+    "members": [
+        {"identity": "alice", "roles": ["admin"]},  # starts the run: may approve in general, not her own run
+        {"identity": "bob", "roles": ["approver"], "scopes": ["workflow:daily"]},
+        {"identity": "carol", "roles": ["operator"]},
+        {"identity": "dave", "roles": ["approver"], "scopes": ["channel:search"]},
+    ],
+}
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    policy = tmp_path / "policy.yml"
+    policy.write_text(yaml.safe_dump(POLICY))
+    monkeypatch.setenv("MOPS_POLICY_FILE", str(policy))
+    monkeypatch.setenv("MOPS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MOPS_VAR_DIR", str(tmp_path / "var"))
+    settings = get_settings()
+    decisions = [
+        Decision(kind="shift_budget", subject=s, action="increase", value=0.3, confidence=0.9, reason="r")
+        for s in ("search", "display")
+    ]
+    ApprovalStore(settings.var_path / "approvals").request(
+        "run1", "daily", "budget_optimizer", decisions, timedelta(hours=1), mode="defer", requested_by="alice"
+    )
+    return settings
+
+
+def invoke(monkeypatch, actor: str, *args: str):
+    monkeypatch.setenv("MOPS_ACTOR", actor)
+    return CliRunner().invoke(app, list(args))
+
+
+def entries(settings) -> list[dict]:
+    with open_warehouse(settings, read_only=True) as warehouse:
+        book = ledger(settings, warehouse)
+        assert book.verify().ok
+        return book.entries()
+
+
+def test_the_actor_who_started_the_run_cannot_approve_its_decisions(env, monkeypatch):
+    result = invoke(monkeypatch, "alice", "approve", "run1")
+    assert isinstance(result.exception, PermissionRefused)
+    assert "separation of duties: alice started this run" in str(result.exception)
+    assert all(i["status"] == "pending" for i in ApprovalStore(env.var_path / "approvals").read("run1")["items"])
+    refused = entries(env)[-1]
+    assert (refused["actor"], refused["action"], refused["run_id"]) == ("alice", "refused", "run1")
+
+
+def test_a_role_without_approve_is_refused_and_an_approver_is_allowed(env, monkeypatch):
+    result = invoke(monkeypatch, "carol", "approve", "run1")
+    assert isinstance(result.exception, PermissionRefused)
+    assert "needs role approver" in str(result.exception)
+
+    result = invoke(monkeypatch, "bob", "approve", "run1")
+    assert result.exit_code == 0, result.output
+    items = ApprovalStore(env.var_path / "approvals").read("run1")["items"]
+    assert {(i["subject"], i["status"], i["decided_by"]) for i in items} == {
+        ("search", "approved", "bob"),
+        ("display", "approved", "bob"),
+    }
+    log = entries(env)
+    assert [(e["actor"], e["action"]) for e in log] == [("carol", "refused"), ("bob", "approve"), ("bob", "approve")]
+    with open_warehouse(env, read_only=True) as warehouse:
+        applied = warehouse.query("select subject, decided_by from ops.applied_decisions order by subject")
+    assert list(applied.decided_by) == ["bob", "bob"]
+
+
+def test_a_channel_scoped_approver_decides_only_that_channel(env, monkeypatch):
+    assert isinstance(invoke(monkeypatch, "dave", "approve", "run1").exception, PermissionRefused)  # display too
+    result = invoke(monkeypatch, "dave", "approve", "run1", "--subject", "search")
+    assert result.exit_code == 0, result.output
+    items = {i["subject"]: i["status"] for i in ApprovalStore(env.var_path / "approvals").read("run1")["items"]}
+    assert items == {"search": "approved", "display": "pending"}
+
+
+def test_approvals_lists_who_may_approve_without_the_proposer(env, monkeypatch):
+    result = invoke(monkeypatch, "carol", "approvals")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "started by alice" in text
+    assert "may approve: bob, dave" in text  # search: bob (workflow) and dave (channel); alice is the proposer
+    assert "may approve: bob" in text
+
+
+def test_audit_commands_need_read_audit(env, monkeypatch):
+    invoke(monkeypatch, "carol", "approve", "run1")  # refusals: carol, then mallory and bob below
+    assert isinstance(invoke(monkeypatch, "mallory", "audit", "verify").exception, PermissionRefused)
+    refused = invoke(monkeypatch, "bob", "audit", "verify")  # a workflow-scoped member does not read everything
+    assert isinstance(refused.exception, PermissionRefused)
+    assert str(env.policy_file) in str(refused.exception)
+    result = invoke(monkeypatch, "carol", "audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "ledger ok: 3 entries" in " ".join(result.output.split())
