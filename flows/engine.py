@@ -298,6 +298,8 @@ def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
 def account_time_zones(warehouse: Warehouse) -> list[str]:
     try:
         relation = warehouse.manifest.resolve("dim_campaigns")
+        if not warehouse.exists(relation.schema, relation.name):  # a fresh warehouse before its first build
+            return []
         frame = warehouse.read(relation.schema, relation.name, ["account_time_zone"])
     except MopsError:
         return []
