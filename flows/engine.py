@@ -169,7 +169,17 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
     if needing and run.mode == "live":
         store = run.approvals
         timeout = timedelta(minutes=rule.timeout_minutes)
-        record = store.request(run.run_id, run.workflow, planned.id, needing, timeout, run.approvals_mode, run.actor)
+        record = store.request(
+            run.run_id,
+            run.workflow,
+            planned.id,
+            needing,
+            timeout,
+            run.approvals_mode,
+            run.actor,
+            rule.approver_role,
+            rule.approvals_needed,
+        )
         if run.approvals_mode == "wait":
             record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
             _audit_decided(run, record)

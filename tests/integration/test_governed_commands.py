@@ -22,12 +22,15 @@ POLICY = {
         "operator": {"actions": ["run_workflow", "run_agent"], "includes": ["viewer"]},
         "approver": {"actions": ["approve", "reject"], "includes": ["viewer"]},
         "admin": {"includes": ["operator", "approver"]},
+        "marketing_lead": {"includes": ["approver"]},
     },
     "members": [
         {"identity": "alice", "roles": ["admin"]},  # starts the run: may approve in general, not her own run
         {"identity": "bob", "roles": ["approver"], "scopes": ["workflow:daily"]},
         {"identity": "carol", "roles": ["operator"]},
         {"identity": "dave", "roles": ["approver"], "scopes": ["channel:search"]},
+        {"identity": "erin", "roles": ["marketing_lead"]},
+        {"identity": "frank", "roles": ["marketing_lead"], "scopes": ["workflow:daily"]},
     ],
 }
 
@@ -116,3 +119,48 @@ def test_audit_commands_need_read_audit(env, monkeypatch):
     result = invoke(monkeypatch, "carol", "audit", "verify")
     assert result.exit_code == 0, result.output
     assert "ledger ok: 3 entries" in " ".join(result.output.split())
+
+
+def test_above_the_limits_the_named_role_and_a_second_approver_are_needed(env, monkeypatch):
+    from flows.spec import Approval
+
+    rule = Approval(decision="shift_budget", above=0.15, approver_role="marketing_lead", second_approver_above=0.25)
+    decisions = [
+        Decision(kind="shift_budget", subject=s, action="increase", value=v, confidence=0.9, reason="r")
+        for s, v in (("search", 0.30), ("display", -0.20))
+    ]
+    store = ApprovalStore(env.var_path / "approvals")
+    store.request(
+        "run2", "daily", "budget_optimizer", decisions, timedelta(hours=1), "defer", "alice",
+        rule.approver_role, rule.approvals_needed,
+    )  # fmt: skip
+    refused = invoke(monkeypatch, "bob", "approve", "run2")  # an approver, but not the marketing lead
+    assert isinstance(refused.exception, PermissionRefused) and "needs role marketing_lead" in str(refused.exception)
+
+    assert invoke(monkeypatch, "erin", "approve", "run2").exit_code == 0
+    items = {i["subject"]: i for i in store.read("run2")["items"]}
+    assert items["display"]["status"] == "approved"  # 20%: one approval
+    assert items["search"]["status"] == "pending" and items["search"]["approved_by"] == ["erin"]  # 30%: two
+
+    again = invoke(monkeypatch, "erin", "approve", "run2")
+    assert "already approved by erin" in str(again.exception)
+    assert invoke(monkeypatch, "frank", "approve", "run2").exit_code == 0
+    search = next(i for i in store.read("run2")["items"] if i["subject"] == "search")
+    assert (search["status"], search["decided_by"]) == ("approved", "erin, frank")
+
+    with open_warehouse(env, read_only=True) as warehouse:
+        applied = warehouse.query("select subject, decided_by from ops.applied_decisions order by subject")
+    assert applied.values.tolist() == [["display", "erin"], ["search", "erin, frank"]]  # each applied once
+    acts = [(e["actor"], e["action"]) for e in entries(env)]
+    assert acts == [("bob", "refused"), ("erin", "approve"), ("erin", "approve"), ("frank", "approve")]
+
+
+def test_approvals_lists_the_role_and_count_an_item_needs(env, monkeypatch):
+    decision = Decision(kind="shift_budget", subject="search", action="increase", value=0.3, confidence=1, reason="r")
+    ApprovalStore(env.var_path / "approvals").request(
+        "run3", "daily", "budget_optimizer", [decision], timedelta(hours=1), "defer", "erin", "marketing_lead",
+        lambda value: 2,
+    )  # fmt: skip
+    text = " ".join(invoke(monkeypatch, "carol", "approvals").output.split())
+    assert "run3 daily/budget_optimizer: search" in text
+    assert "started by erin, needs 2 approval(s), may approve: frank" in text  # erin proposed; bob lacks the role

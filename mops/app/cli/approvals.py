@@ -30,16 +30,17 @@ def approve(
     request = store.read(run_id)
     for item in request["items"]:  # the policy first: every item this command would decide
         if item["status"] == "pending" and (subject is None or item["subject"] in subject):
-            guard.check(action, _scopes(request, item), run_id=run_id)
-    guard.not_proposer(request, action)
+            guard.check_decision(action, request, item)
     changed = store.decide(run_id, not reject, subject, guard.actor)
     record = store.read(run_id)
     if record.get("mode") == "defer":  # the run is over: record what is applied now, and ledger it
-        record_deferred(settings, record, changed)
-        _ledger_decided(settings, record, changed)
+        record_deferred(settings, record, [i for i in changed if i["status"] != "pending"])
+        _ledger_decided(settings, record, changed, guard.actor)
     for item in changed:
+        pending = item["status"] == "pending"
+        waiting = f" ({len(item['approved_by'])} of {item['approvals_needed']} approvals)" if pending else ""
         console.print(
-            f"{item['status']}: {escape(item['subject'])} {escape(item['action'])} {item['value']:+.1%} "
+            f"{item['status']}{waiting}: {escape(item['subject'])} {escape(item['action'])} {item['value']:+.1%} "
             f"({escape(item['reason'])})"
         )
 
@@ -50,16 +51,17 @@ def _scopes(request: dict, item: dict) -> list[str]:
     return decision_scopes(request["workflow"], item["subject"])
 
 
-def _ledger_decided(settings, record: dict, changed: list[dict]) -> None:
+def _ledger_decided(settings, record: dict, changed: list[dict], actor: str) -> None:
     from mops.core.governance.guard import record_decisions
     from mops.core.warehouse.adapter import open_warehouse
 
     with open_warehouse(settings) as warehouse:
-        record_decisions(settings, warehouse, record, changed)
+        record_decisions(settings, warehouse, record, changed, actor)
 
 
 def _who_may(authorizer, record: dict, item: dict) -> str:
-    who = [m for m in authorizer.who_may("approve", _scopes(record, item)) if m != record.get("requested_by")]
+    candidates = authorizer.who_may("approve", _scopes(record, item), record.get("approver_role"))
+    who = [m for m in candidates if m != record.get("requested_by") and m not in (item.get("approved_by") or [])]
     return ", ".join(who) or "nobody in governance/policy.yml"
 
 
@@ -83,6 +85,7 @@ def approvals_list() -> None:
                         f"{item['action']} {item['value']:+.1%} (expires {record['expires_at']} UTC) - "
                         f"{item['reason']}; "
                         f"started by {record.get('requested_by') or 'unknown'}, "
-                        f"may approve: {_who_may(authorizer, record, item)}"
+                        f"needs {item.get('approvals_needed', 1)} approval(s), may approve: "
+                        f"{_who_may(authorizer, record, item)}"
                     )
                 )

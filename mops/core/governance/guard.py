@@ -34,6 +34,19 @@ class Guard:
             self.refused(exc, run_id, warehouse)
             raise
 
+    def check_decision(self, action: str, request: dict, item: dict) -> None:
+        """The action on a decision in its scopes, the role the approval rule names, and not the proposer's own."""
+        scopes = decision_scopes(request["workflow"], item["subject"])
+        self.check(action, scopes, request["run_id"])
+        role = request.get("approver_role")
+        if role:
+            try:
+                self.authorizer.check_role(self.actor, action, role, scopes)
+            except PermissionRefused as exc:
+                self.refused(exc, request["run_id"])
+                raise
+        self.not_proposer(request, action)
+
     def refused(self, exc: PermissionRefused, run_id: str = "", warehouse: Warehouse | None = None) -> None:
         details = {"attempted": exc.action, "reason": exc.needed}
         self.record(REFUSED, exc.object, details, run_id, warehouse)
@@ -101,13 +114,23 @@ def spool_only(settings: Settings) -> Ledger:
     return _Spool(settings)
 
 
-def record_decisions(settings: Settings, warehouse: Warehouse, request: dict, items: Iterable[dict]) -> None:
-    """The fate of each decision under approval, by whom it was decided (the run's process writes these)."""
+def record_decisions(
+    settings: Settings, warehouse: Warehouse, request: dict, items: Iterable[dict], actor: str | None = None
+) -> None:
+    """Each approval act on a decision under approval: by `actor` (the command deciding now), else by each
+    approver the item records (the waiting run's process writes these after the fact)."""
     book = ledger(settings, warehouse)
     for item in items:
         status = item.get("status", "")
-        action = {"approved": "approve", "rejected": "reject"}.get(status, f"decision_{status}")
-        details = {key: item.get(key) for key in ("subject", "kind", "action", "value", "status", "decided_at")}
+        action = {"approved": "approve", "rejected": "reject", "pending": "approve"}.get(status, f"decision_{status}")
+        keys = ("subject", "kind", "action", "value", "status", "decided_at", "approved_by", "approvals_needed")
+        details = {key: item.get(key) for key in keys}
         details |= {"workflow": request.get("workflow"), "step": request.get("step")}
-        actor = item.get("decided_by") or "mops"
-        book.append(actor, action, f"workflow:{request.get('workflow')}", details, request.get("run_id", ""))
+        if actor:
+            actors = [actor]
+        elif status == "approved" and item.get("approved_by"):
+            actors = list(item["approved_by"])
+        else:
+            actors = [item.get("decided_by") or "mops"]
+        for who in actors:
+            book.append(who, action, f"workflow:{request.get('workflow')}", details, request.get("run_id", ""))

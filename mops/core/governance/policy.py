@@ -105,18 +105,20 @@ class Policy(StrictModel):
     def _names(self) -> str:
         return ", ".join(self.roles)
 
-    def actions_of(self, role: str) -> set[str]:
-        """A role's own actions and those of every role it includes (transitively; a cycle is harmless)."""
-        found: set[str] = set()
+    def within(self, role: str) -> set[str]:
+        """The role and every role it includes, transitively (a cycle is harmless)."""
         seen: set[str] = set()
         stack = [role]
         while stack:
             name = stack.pop()
             if name not in seen:
                 seen.add(name)
-                found |= set(self.roles[name].actions)
                 stack += self.roles[name].includes
-        return found
+        return seen
+
+    def actions_of(self, role: str) -> set[str]:
+        """A role's own actions and those of every role it includes."""
+        return {action for name in self.within(role) for action in self.roles[name].actions}
 
     def roles_granting(self, action: str) -> list[str]:
         """Roles listing the action themselves (every role including one of them has it too)."""
@@ -176,6 +178,26 @@ class Authorizer:
             return f"no role in the policy grants {action}"
         return f"needs role {' or '.join(roles)} (or a role including it) in scope {where} ({self.source})"
 
-    def who_may(self, action: str, scopes: list[str]) -> list[str]:
-        """Members of the policy allowed to take `action` on an object in these scopes."""
-        return [m.identity for m in self.policy.members if self.allowed(m.identity, action, scopes)]
+    def who_may(self, action: str, scopes: list[str], role: str | None = None) -> list[str]:
+        """Members allowed to take `action` on an object in these scopes (and holding `role`, when named)."""
+        found = [m.identity for m in self.policy.members if self.allowed(m.identity, action, scopes)]
+        found = [who for who in found if role is None or self.holds(who, role, scopes)]
+        return list(dict.fromkeys(found))
+
+    def holds(self, actor: str, role: str, scopes: list[str]) -> bool:
+        """The actor is a member with `role` (or a role including it) in one of these scopes or everywhere."""
+        if role not in self.policy.roles:
+            raise PolicyError(f"unknown role {role!r}; known: {', '.join(self.policy.roles)}")
+        return any(
+            role in self.policy.within(held) and any(_scope_matches(s, granted) for s in scopes or [ANYWHERE])
+            for member in self.policy.members
+            if member.identity == actor
+            for held in member.roles
+            for granted in member.scopes
+        )
+
+    def check_role(self, actor: str, action: str, role: str, scopes: list[str]) -> None:
+        if not self.holds(actor, role, scopes):
+            where = " or ".join(dict.fromkeys([*scopes, ANYWHERE]))
+            needed = f"needs role {role} in scope {where} ({self.source})"
+            raise PermissionRefused(actor, action, " / ".join(scopes), needed)
