@@ -164,3 +164,29 @@ def test_approvals_lists_the_role_and_count_an_item_needs(env, monkeypatch):
     text = " ".join(invoke(monkeypatch, "carol", "approvals").output.split())
     assert "run3 daily/budget_optimizer: search" in text
     assert "started by erin, needs 2 approval(s), may approve: frank" in text  # erin proposed; bob lacks the role
+
+
+def test_validate_refuses_an_approver_role_the_policy_does_not_have(env, monkeypatch, tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec = {
+        "name": "budget",
+        "description": "budgets",
+        "trigger": {},
+        "steps": [
+            {
+                "id": "budget_optimizer",
+                "agent": "budget_optimizer",
+                "approval": {"decision": "shift_budget", "above": 0.15, "approver_role": "cfo"},
+            }
+        ],
+    }
+    (specs / "budget.yml").write_text(yaml.safe_dump(spec))
+    monkeypatch.setenv("MOPS_WORKFLOWS_DIR", str(specs))
+    result = invoke(monkeypatch, "carol", "workflows", "validate")
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "workflow budget, step budget_optimizer: approval.approver_role 'cfo' is not a role" in text
+    spec["steps"][0]["approval"]["approver_role"] = "marketing_lead"
+    (specs / "budget.yml").write_text(yaml.safe_dump(spec))
+    assert invoke(monkeypatch, "carol", "workflows", "validate").exit_code == 0
