@@ -83,7 +83,6 @@ class Guard:
         except WarehouseBusy:
             spool_only(self.settings).spool(self.actor, action, object, details, run_id)
 
-
     def record_runs(self, summaries: Iterable[dict]) -> None:
         """One entry per workflow run (`summary` is a RunSummary as a dict): what ran, on which spec, how it ended."""
         for summary in summaries:
