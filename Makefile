@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/mops demo
+	MOPS_ACTOR=$${MOPS_ACTOR:-demo-operator} $(BIN)/mops demo
 
 lint: install
 	$(BIN)/ruff check .

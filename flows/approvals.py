@@ -24,6 +24,16 @@ class ApprovalError(MopsError):
     """An approval that cannot be recorded (unknown run, nothing pending)."""
 
 
+
+def _needs_another(item: dict, by: str) -> bool:
+    """Record `by` as one approver of an item needing two; True while the item still waits for another."""
+    approved_by = item.setdefault("approved_by", [])
+    if by in approved_by:
+        raise ApprovalError(f"{item['subject']}: already approved by {by}; a second, different approver is needed")
+    approved_by.append(by)
+    return len(approved_by) < item.get("approvals_needed", 1)
+
+
 class ApprovalStore:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -53,10 +63,21 @@ class ApprovalStore:
         return json.loads(path.read_text())
 
     def request(
-        self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta, mode: str = "wait"
+        self,
+        run_id: str,
+        workflow: str,
+        step: str,
+        decisions: list[Decision],
+        timeout: timedelta,
+        mode: str = "wait",
+        requested_by: str = "",
+        approver_role: str | None = None,
+        needed: Callable[[float | None], int] = lambda value: 1,
     ) -> dict:
         record = {
             "run_id": run_id,
+            "requested_by": requested_by,  # who started the run: separation of duties (mops.core.governance)
+            "approver_role": approver_role,  # the role an approver must hold (None: the approve action is enough)
             "mode": mode,  # wait: the run records what is decided | defer: `mops approve` records it later
             "workflow": workflow,
             "step": step,
@@ -72,6 +93,8 @@ class ApprovalStore:
                     "high": d.high,
                     "reason": d.reason,
                     "status": "pending",
+                    "approvals_needed": needed(d.value),
+                    "approved_by": [],
                     "decided_by": None,
                     "decided_at": None,
                 }
@@ -91,8 +114,13 @@ class ApprovalStore:
             changed = []
             for item in record["items"]:
                 if item["status"] == "pending" and (subjects is None or item["subject"] in subjects):
+                    if approve and _needs_another(item, by):
+                        changed.append(item)  # one of two approvals: still pending
+                        continue
                     item.update(
-                        status="approved" if approve else "rejected", decided_by=by, decided_at=utcnow().isoformat()
+                        status="approved" if approve else "rejected",
+                        decided_by=", ".join(item["approved_by"]) if approve else by,
+                        decided_at=utcnow().isoformat(),
                     )
                     changed.append(item)
             if not changed:

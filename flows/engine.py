@@ -116,6 +116,7 @@ class RunSettings:
     account_zones: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=utcnow)
     run_date: date | None = None  # the last day of data; its decisions must apply before the next day's deadline
+    actor: str = ""  # who started the run (mops.core.governance.resolve_actor); cannot approve its decisions
 
     @property
     def approvals(self) -> ApprovalStore:
@@ -176,9 +177,20 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
     if needing and run.mode == "live":
         store = run.approvals
         timeout = timedelta(minutes=rule.timeout_minutes)
-        record = store.request(run.run_id, run.workflow, planned.id, needing, timeout, run.approvals_mode)
+        record = store.request(
+            run.run_id,
+            run.workflow,
+            planned.id,
+            needing,
+            timeout,
+            run.approvals_mode,
+            run.actor,
+            rule.approver_role,
+            rule.approvals_needed,
+        )
         if run.approvals_mode == "wait":
             record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
+            _audit_decided(run, record)
         items += [
             {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}
             for i in record["items"]
@@ -186,6 +198,13 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
     elif needing:
         items += [{"subject": d.subject, "value": d.value, "status": "not_applied"} for d in needing]
     return items
+
+
+def _audit_decided(run: RunSettings, record: dict) -> None:
+    """Governance hook: the run's process holds the warehouse while waiting, so it ledgers the decisions."""
+    from mops.core.governance.guard import record_decisions
+
+    record_decisions(run.settings, run.session.get(), record, record["items"])
 
 
 def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
@@ -298,6 +317,8 @@ def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
 def account_time_zones(warehouse: Warehouse) -> list[str]:
     try:
         relation = warehouse.manifest.resolve("dim_campaigns")
+        if not warehouse.exists(relation.schema, relation.name):  # a fresh warehouse before its first build
+            return []
         frame = warehouse.read(relation.schema, relation.name, ["account_time_zone"])
     except MopsError:
         return []

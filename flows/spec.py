@@ -96,6 +96,23 @@ class Approval(StrictModel):
     above: float = Field(ge=0)
     timeout_minutes: float = Field(default=60, gt=0)
     poll_seconds: float = Field(default=2.0, gt=0)
+    # who may approve (governance/policy.yml): a member holding this role in the decision's scope; None = any approver
+    approver_role: str | None = None
+    # above this |value| two different members must approve (None: one is enough)
+    second_approver_above: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _limits(self) -> Approval:
+        if self.second_approver_above is not None and self.second_approver_above < self.above:
+            raise ValueError(
+                f"approval of {self.decision}: second_approver_above ({self.second_approver_above}) "
+                f"is below above ({self.above})"
+            )
+        return self
+
+    def approvals_needed(self, value: float | None) -> int:
+        limit = self.second_approver_above
+        return 2 if limit is not None and value is not None and abs(value) > limit else 1
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -41,6 +41,7 @@ from flows.review import require_reviewed
 from flows.summary import RunSummary, markdown_summary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
+from mops.core.governance import resolve_actor
 from mops.core.governance.production import head_commit
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings
@@ -141,6 +142,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         account_zones=zones,
         started_at=started,
         run_date=day,
+        actor=resolve_actor(settings),
     )
     try:
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))

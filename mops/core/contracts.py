@@ -58,6 +58,7 @@ class Column(StrictModel):
     nullable: bool = False
     allowed_values: tuple[str, ...] | None = None
     description: str = ""
+    pii: bool = False  # may hold personal data; the output gate's PII scan (mops.core.governance.pii) skips it
 
 
 class Check(StrictModel):

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
     alert_suppress_hours: float = Field(default=24.0, gt=0)
     # Orchestration overhead share of a run's wall time above which monitoring turns amber and alerts.
     monitor_overhead_threshold: float = Field(default=0.15, gt=0, lt=1)
+    # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
+    actor: str | None = None
+    # The governance policy (roles, members, scopes); relative paths are under project_dir.
+    policy_file: Path = Path("governance/policy.yml")
+
+    @property
+    def policy_path(self) -> Path:
+        return self.resolve(self.policy_file)
+
+    @property
+    def audit_head_path(self) -> Path:
+        """The ledger's head hash, kept outside the warehouse so a rewritten chain is detected."""
+        return self.var_path / "audit" / "head.json"
 
     @field_validator("reporting_currency")
     @classmethod

@@ -107,6 +107,18 @@ def test_an_approval_granted_applies_the_decision(engine):
     rows = applied(settings)
     assert rows.status.tolist() == ["approved", "auto_applied"]
     assert rows.decided_by.tolist()[0] == "test-reviewer"
+    # governance: the request names who started the run; the run's process ledgers who decided
+    from mops.core.governance import resolve_actor
+    from mops.core.governance.guard import ledger
+    from mops.core.warehouse.adapter import open_warehouse
+
+    request = ApprovalStore(settings.var_path / "approvals").read(summary.run_id)
+    assert request["requested_by"] == resolve_actor(settings)
+    with open_warehouse(settings, read_only=True) as warehouse:
+        book = ledger(settings, warehouse)
+        assert book.verify().ok
+        decided = [(e["actor"], e["action"], e["run_id"]) for e in book.entries()]
+    assert decided == [("test-reviewer", "approve", summary.run_id)]
 
 
 def test_an_approval_rejected_is_not_applied(engine):

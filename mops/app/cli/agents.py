@@ -51,6 +51,8 @@ def agent_run(
     """Run one agent against the warehouse for a run context; its outputs replace the previous ones atomically."""
     from datetime import date
 
+    from mops.core.errors import MopsError
+    from mops.core.governance.guard import Guard
     from mops.core.runtime.agent import written_versions
     from mops.core.runtime.context import ATTRIBUTION_OUTPUT, RunContext
     from mops.core.runtime.runner import Runner
@@ -61,6 +63,10 @@ def agent_run(
     if name not in agents:
         raise fail(f"unknown agent {name!r}; known: {', '.join(agents)}")
     agent = agents[name]
+    guard = Guard(settings)  # the policy first: running the agent, and granting it PII
+    guard.check("run_agent", [f"agent:{name}"])
+    if allow_pii:
+        guard.check("grant_pii", [f"agent:{name}"])
     parameters = _parse_params(agent, param or [])
     try:
         context = RunContext.for_day(
@@ -73,7 +79,17 @@ def agent_run(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_warehouse(settings) as warehouse:
-        run = Runner(warehouse, allow_pii=allow_pii, catalog=agents).run(agent, context, parameters)
+        if allow_pii:
+            guard.record("grant_pii", f"agent:{name}", {"context": context.describe()}, context.run_id, warehouse)
+        try:
+            run = Runner(warehouse, allow_pii=allow_pii, catalog=agents).run(agent, context, parameters)
+        except MopsError as exc:
+            failed = {"status": "failed", "message": str(exc), "allow_pii": allow_pii}
+            guard.record("run_agent", f"agent:{name}", failed, context.run_id, warehouse)
+            raise
+        details = {"status": run.status, "context": context.describe(), "allow_pii": allow_pii}
+        details |= {"rows_written": run.rows_written, "decisions": len(run.decisions)}
+        guard.record("run_agent", f"agent:{name}", details, context.run_id, warehouse)
     console.print(
         f"[green]{run.agent} {run.status}[/] in {run.duration_s:.2f} s (agent compute {run.compute_s:.2f} s); "
         f"{escape(context.describe())}"

@@ -44,6 +44,13 @@ def run_ingest(settings: Settings, landing: Path) -> int:
     return sum(r.status == "refused" for r in results)
 
 
+def forget_ledger_head(settings: Settings) -> None:
+    """The demo's warehouse was deleted: its ledger starts again, so the head recorded for it goes too."""
+    from mops.core.governance.guard import spool_only
+
+    spool_only(settings).forget_head()
+
+
 def run_build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> bool:
     from mops.core.transform import dbt_args, run_dbt
 
@@ -71,14 +78,19 @@ def ingest(
     directory: Annotated[Path | None, typer.Argument(help="Landing folder (default: settings landing_dir).")] = None,
 ) -> None:
     """Load platform export files into the raw schema (idempotent; bad files are refused whole)."""
+    from mops.core.governance.guard import Guard
+
     settings = get_settings()
     landing = directory or settings.landing_path
     if not landing.is_dir():
         raise fail(f"landing folder {landing} does not exist")
+    guard = Guard(settings)
+    guard.check("ingest", ["*"])
     try:
         refused = run_ingest(settings, landing)
     except MopsError as exc:
         raise fail(str(exc)) from exc
+    guard.record("ingest", str(landing), {"refused_files": refused})
     if refused:
         raise typer.Exit(2)
 
@@ -173,8 +185,13 @@ def demo(
     from demo import generate as generate_demo
     from demo.world import DemoConfig
     from mops.app.cli.demo_summary import where_to_look
+    from mops.core.governance.guard import Guard
 
     settings = get_settings()
+    guard = Guard(settings)  # make demo runs as MOPS_ACTOR=demo-operator (governance/policy.yml)
+    guard.check("ingest", ["*"])
+    if not skip_build:
+        guard.check("run_workflow", [f"workflow:{workflow}"])
     config = DemoConfig(
         seed=seed,
         days=days,
@@ -192,8 +209,10 @@ def demo(
         truth = generate_demo(config, settings.landing_path, settings.dbt_project_dir / "seeds" / "fx_rates.csv")
     console.print(f"demo exports written to {settings.landing_path} (truth: {truth})")
     if settings.warehouse_path.exists():
-        settings.warehouse_path.unlink()  # a demo starts from an empty warehouse
+        settings.warehouse_path.unlink()  # a demo starts from an empty warehouse (and a new audit ledger)
+    forget_ledger_head(settings)
     refused = run_ingest(settings, settings.landing_path)
+    guard.record("ingest", str(settings.landing_path), {"refused_files": refused, "demo": True})
     if refused:
         raise fail(f"{refused} demo files were refused")
     summaries = []
@@ -207,6 +226,7 @@ def demo(
         )
         show_progress()
         summaries = run_with_events(settings, workflow, run_date, render.run_summary, approvals="defer")
+        guard.record_runs(s.model_dump() for s in summaries)
         if any(s.status == "failed" for s in summaries):
             raise typer.Exit(1)
     where_to_look(settings, truth, time.perf_counter() - started, summaries)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
@@ -21,15 +20,17 @@ def accept(
     agent: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
     input_name: Annotated[str, typer.Argument(metavar="INPUT", help="Input as in the gate message, or its model.")],
     reason: Annotated[str, typer.Option(help="Why the new level is right (recorded for the audit trail).")],
-    by: Annotated[str | None, typer.Option(help="Who accepts it (default: the OS user).")] = None,
+
 ) -> None:
     """Accept the latest read level of AGENT's INPUT: the volume gate then compares only later reads with it."""
+    from mops.core.governance import resolve_actor
     from mops.core.ops import OpsLog
     from mops.core.ops.volumes import accept_level
     from mops.core.warehouse.adapter import open_warehouse
 
-    with open_warehouse(get_settings()) as warehouse:
-        accepted = accept_level(OpsLog(warehouse), agent, input_name, by or getpass.getuser(), reason)
+    settings = get_settings()
+    with open_warehouse(settings) as warehouse:
+        accepted = accept_level(OpsLog(warehouse), agent, input_name, resolve_actor(settings), reason)
     for row in accepted:
         console.print(
             f"accepted {escape(row['input'])} for {escape(agent)} at {row['rows']:,} rows "

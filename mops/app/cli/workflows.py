@@ -34,6 +34,7 @@ def workflows_validate() -> None:
             durations = {name: step_estimates(warehouse, name) for name in names}
             zones = account_time_zones(warehouse)
     plans = validate_all(settings, agents, durations=durations, account_zones=zones)
+    _check_approver_roles(settings, plans)
     for name, plan in plans.items():
         trigger = plan.spec.trigger
         when = (
@@ -47,6 +48,21 @@ def workflows_validate() -> None:
             f"[green]ok[/] {escape(name)} ({escape(when)}): {escape(' -> '.join(plan.order))}  "
             f"[dim]spec {plan.spec_hash}[/]"
         )
+
+
+def _check_approver_roles(settings, plans) -> None:
+    """Every approval rule's approver_role is a role of the governance policy (else nobody could approve)."""
+    from mops.core.governance.policy import load_policy
+
+    roles = load_policy(settings.policy_path).roles
+    for name, plan in plans.items():
+        for step in plan.spec.steps:
+            role = step.approval.approver_role if step.approval else None
+            if role and role not in roles:
+                raise fail(
+                    f"workflow {name}, step {step.id}: approval.approver_role {role!r} is not a role of "
+                    f"{settings.policy_file}; known: {', '.join(roles)}"
+                )
 
 
 def show_progress() -> None:
@@ -70,10 +86,13 @@ def run_command(
     from datetime import date, timedelta
 
     from flows.local import backfill, run_with_events
+    from mops.core.governance.guard import Guard
 
     settings = get_settings()
     if (first is None) != (last is None):
         raise fail("a backfill needs both --from and --to")
+    guard = Guard(settings)  # the policy first; the runs are ledgered with who started them
+    guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
     try:
         show_progress()
         if first and last:
@@ -87,6 +106,7 @@ def run_command(
             )
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    guard.record_runs(s.model_dump() for s in summaries)
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
 

@@ -172,4 +172,17 @@ TABLES: dict[str, dict[str, str]] = {
         "error": "varchar",
         "sent_at": "timestamp",
     },
+    # the tamper-evident audit ledger: append-only, each entry chained to the previous by SHA-256
+    # (writer, reader and verifier in mops/core/governance/ledger.py; never updated nor deleted)
+    "audit_log": {
+        "seq": "bigint",
+        "at": "timestamp",
+        "actor": "varchar",
+        "action": "varchar",
+        "object": "varchar",
+        "run_id": "varchar",
+        "details": "varchar",
+        "prev_hash": "varchar",
+        "hash": "varchar",
+    },
 }

@@ -198,7 +198,7 @@ class Runner:
             if frame is None:
                 problems.append(f"{write.table} v{write.version}: output: the agent returned no frame")
                 continue
-            found = validate_frame(frame, version, write.table)
+            found = validate_frame(frame, version, write.table) + _undeclared_pii(frame, version, write)
             problems += found
             if found:
                 continue
@@ -328,3 +328,11 @@ def run_agent(
     warehouse: Warehouse, agent: Agent, context: RunContext, parameters: BaseModel | None = None, **options
 ) -> AgentRun:
     return Runner(warehouse, **options).run(agent, context, parameters)
+
+
+def _undeclared_pii(frame: pd.DataFrame, version, write) -> list[str]:
+    """Governance hook: text columns the contract does not declare PII must hold no e-mail or phone number."""
+    from mops.core.governance.pii import pii_problems
+
+    text = [c.name for c in version.columns if c.type == "varchar" and not c.pii]
+    return pii_problems(frame, text, f"{write.table} v{write.version}")
