@@ -3,18 +3,23 @@
 Requests live as one JSON file per run under var/approvals/, written atomically under a file
 lock, so a person in another process (or the Prefect UI's operator running the CLI) can decide
 while the workflow waits; the embedded warehouse stays with the workflow's process.
+The file is not the authority: every write through the store is signed (HMAC with a secret
+created 0600 under var/), and a file changed by hand is refused when read (flows/signing.py).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flows.signing import Signer
+from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.runtime.agent import Decision
@@ -24,11 +29,16 @@ class ApprovalError(MopsError):
     """An approval that cannot be recorded (unknown run, nothing pending)."""
 
 
+class ApprovalTampered(ApprovalError):
+    """An approval file whose content was not written by mops (edited by hand, or corrupt)."""
+
 
 class ApprovalStore:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, key_path: Path | None = None):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        self.signer = Signer(key_path or folder.parent / "secrets" / "approvals.key")
+        self.refused: list[str] = []  # files `pending()` skipped because their signature did not match
 
     def path(self, run_id: str) -> Path:
         return self.folder / f"{run_id}.json"
@@ -43,6 +53,8 @@ class ApprovalStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(self, run_id: str, record: dict) -> None:
+        record = {k: v for k, v in record.items() if k != "signature"}
+        record["signature"] = self.signer.sign(record)
         partial = self.path(run_id).with_suffix(".partial")
         partial.write_text(json.dumps(record, indent=2, default=str))
         partial.replace(self.path(run_id))
@@ -51,13 +63,30 @@ class ApprovalStore:
         path = self.path(run_id)
         if not path.exists():
             raise ApprovalError(f"no approval requests for run {run_id} (looked in {self.folder})")
-        return json.loads(path.read_text())
+        return self._verified(path)
+
+    def _verified(self, path: Path) -> dict:
+        """The record, if mops wrote it; a hand-edited or corrupt file is refused, never counted."""
+        refusal = (
+            f"approval file {path} was not written by mops (changed by hand or corrupt): refused. "
+            "Decisions are recorded only through `mops approve`; delete the file to drop the request."
+        )
+        try:
+            record = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ApprovalTampered(refusal) from exc
+        if not isinstance(record, dict) or not self.signer.verify(
+            {k: v for k, v in record.items() if k != "signature"}, record.get("signature")
+        ):
+            raise ApprovalTampered(refusal)
+        return record
 
     def request(
         self, run_id: str, workflow: str, step: str, decisions: list[Decision], timeout: timedelta, mode: str = "wait"
     ) -> dict:
         record = {
             "run_id": run_id,
+            "pid": os.getpid(),  # the waiting process: when it is gone, `mops approve` records the decision
             "mode": mode,  # wait: the run records what is decided | defer: `mops approve` records it later
             "workflow": workflow,
             "step": step,
@@ -83,8 +112,19 @@ class ApprovalStore:
             self._write(run_id, record)
         return record
 
-    def decide(self, run_id: str, approve: bool, subjects: list[str] | None = None, by: str = "cli") -> list[dict]:
-        """Approve or reject pending items (all, or those about `subjects`); returns the items changed."""
+    def decide(
+        self,
+        run_id: str,
+        approve: bool,
+        subjects: list[str] | None = None,
+        by: str = "cli",
+        before_write: Callable[[dict, list[dict]], None] | None = None,
+    ) -> list[dict]:
+        """Approve or reject pending items (all, or those about `subjects`); returns the items changed.
+
+        `before_write(record, changed)` runs under the lock before the file changes (e.g. the ops
+        record): if it raises, the file stays as it was, so the file and the record cannot diverge.
+        """
         with self._locked(run_id):
             record = self.read(run_id)
             if datetime.fromisoformat(record["expires_at"]) < utcnow():
@@ -98,37 +138,120 @@ class ApprovalStore:
                     changed.append(item)
             if not changed:
                 raise ApprovalError(f"run {run_id}: nothing pending" + (f" for {subjects}" if subjects else ""))
+            if before_write:
+                before_write(record, changed)
             self._write(run_id, record)
         return changed
 
-    def wait(self, run_id: str, poll_seconds: float, sleep: Callable[[float], None] = time.sleep) -> dict:
-        """Block until no item is pending; pending items left at expiry become `expired`."""
+    def wait(
+        self,
+        run_id: str,
+        poll_seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[dict], None] | None = None,
+    ) -> dict:
+        """Block until no item is pending; pending items left at expiry become `expired`, at a stop `cancelled`."""
+        announced = False
         while True:
             with self._locked(run_id):
                 record = self.read(run_id)
                 pending = [i for i in record["items"] if i["status"] == "pending"]
                 if not pending:
                     return record
-                if datetime.fromisoformat(record["expires_at"]) <= utcnow():
+                expired = datetime.fromisoformat(record["expires_at"]) <= utcnow()
+                if expired or interrupts.stop_requested():
+                    status = "expired" if expired else "cancelled"
                     for item in pending:
-                        item.update(status="expired", decided_at=utcnow().isoformat())
+                        item.update(status=status, decided_at=utcnow().isoformat())
                     self._write(run_id, record)
                     return record
-            sleep(poll_seconds)
+            if on_wait and not announced:
+                on_wait(record)
+                announced = True
+            if sleep is time.sleep:
+                interrupts.sleep(poll_seconds)  # ends at once on SIGTERM/SIGINT
+            else:
+                sleep(poll_seconds)
+
+    def waiter_gone(self, record: dict) -> bool:
+        """A `wait` request whose waiting process died: nobody else will record its decisions."""
+        return record.get("mode") == "wait" and not interrupts.pid_alive(record.get("pid"))
+
+    def cancel_orphans(self) -> list[tuple[dict, list[dict]]]:
+        """Pending `wait` requests of runs whose process is gone become `cancelled` (next run's start)."""
+        cancelled = []
+        for record in self.pending():
+            if not self.waiter_gone(record):
+                continue
+            with self._locked(record["run_id"]):
+                current = self.read(record["run_id"])
+                items = [i for i in current["items"] if i["status"] == "pending"]
+                for item in items:
+                    item.update(status="cancelled", decided_at=utcnow().isoformat())
+                self._write(record["run_id"], current)
+            cancelled.append((current, items))
+        return cancelled
 
     def pending(self) -> list[dict]:
-        found = []
+        found, self.refused = [], []
         for path in sorted(self.folder.glob("*.json")):
-            record = json.loads(path.read_text())
+            try:
+                record = self._verified(path)
+            except ApprovalTampered as exc:
+                self.refused.append(str(exc))
+                continue
             if any(i["status"] == "pending" for i in record["items"]):
                 found.append(record)
         return found
 
 
-def record_deferred(settings, record: dict, changed: list[dict]) -> None:
-    """A deferred request decided after its run: record what is applied now (the run is over)."""
+def decide_and_record(
+    settings,
+    store: ApprovalStore,
+    run_id: str,
+    approve: bool,
+    subjects: list[str] | None = None,
+    by: str = "cli",
+    wait_seconds: float = 120.0,
+) -> list[dict]:
+    """Decide, and when no run will record it (deferred, or its waiting process is gone) record it in the
+    same step: the warehouse is opened first (waiting while another process holds it), the ops row is
+    written, then the file; if the warehouse cannot be had, nothing changes."""
     from mops.core.ops import OpsLog
+
+    record = store.read(run_id)
+    if record.get("mode") != "defer" and not store.waiter_gone(record):
+        return store.decide(run_id, approve, subjects, by)  # the waiting run records what is decided
+    with open_warehouse_waiting(settings, wait_seconds, f"to record the decision on run {run_id}") as warehouse:
+
+        def record_first(current: dict, changed: list[dict]) -> None:
+            OpsLog(warehouse).applied(current["run_id"], current["workflow"], [(current["step"], i) for i in changed])
+
+        return store.decide(run_id, approve, subjects, by, before_write=record_first)
+
+
+@contextmanager
+def open_warehouse_waiting(settings, wait_seconds: float, why: str):
+    """The warehouse, retried while another process holds it (announced once); MopsError after the wait."""
+    from flows.waits import announce
+    from mops.core.errors import WarehouseBusy
     from mops.core.warehouse.adapter import open_warehouse
 
-    with open_warehouse(settings) as warehouse:
-        OpsLog(warehouse).applied(record["run_id"], record["workflow"], [(record["step"], item) for item in changed])
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            warehouse = open_warehouse(settings)
+            break
+        except WarehouseBusy as exc:
+            if time.monotonic() > deadline:
+                raise ApprovalError(f"{exc}; waited {wait_seconds:.0f} s {why}: nothing was changed, retry") from exc
+            if not announced:
+                announce(f"the warehouse is busy; waiting up to {wait_seconds:.0f} s {why} (Ctrl-C gives up)")
+                announced = True
+            if interrupts.sleep(0.5):
+                raise ApprovalError(f"stopped while waiting {why}: nothing was changed") from exc
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()

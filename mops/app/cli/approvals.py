@@ -19,16 +19,15 @@ def approve(
     reject: Annotated[bool, typer.Option(help="Reject instead of approve.")] = False,
     subject: Annotated[list[str] | None, typer.Option(help="Only these subjects (e.g. a channel); repeatable.")] = None,
     by: Annotated[str, typer.Option(help="Who decides (recorded).")] = "cli",
+    wait: Annotated[float, typer.Option(help="Seconds to wait for a busy warehouse to record the decision.")] = 120,
 ) -> None:
     """Approve (or reject) a run's pending budget decisions."""
-    from flows.approvals import ApprovalStore, record_deferred
+    from flows.approvals import ApprovalStore, decide_and_record
 
     settings = get_settings()
     store = ApprovalStore(settings.var_path / "approvals")
-    changed = store.decide(run_id, not reject, subject, by)
-    record = store.read(run_id)
-    if record.get("mode") == "defer":  # the run is over: record what is applied now
-        record_deferred(settings, record, changed)
+    # file and ops record in one step: when no run will record it, the ops row lands first or nothing changes
+    changed = decide_and_record(settings, store, run_id, not reject, subject, by, wait_seconds=wait)
     for item in changed:
         console.print(
             f"{item['status']}: {escape(item['subject'])} {escape(item['action'])} {item['value']:+.1%} "
@@ -41,7 +40,10 @@ def approvals_list() -> None:
     """Pending approval requests."""
     from flows.approvals import ApprovalStore
 
-    pending = ApprovalStore(get_settings().var_path / "approvals").pending()
+    store = ApprovalStore(get_settings().var_path / "approvals")
+    pending = store.pending()
+    for refusal in store.refused:
+        console.print(f"[yellow]refused:[/] {escape(refusal)}")
     if not pending:
         console.print("nothing pending")
     for record in pending:
