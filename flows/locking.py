@@ -99,20 +99,28 @@ def owner(path: Path) -> dict:
 
 
 def holder_pids(path: Path) -> list[int]:
-    """Processes holding a flock on the file now (from /proc/locks), whoever they are."""
+    """Processes (other than us) that have the lock file open: a leftover that inherited the lock is among them.
+
+    /proc/locks names the process that took a flock, which may be gone while a child that inherited the
+    descriptor still holds it, so the holders are found as fuser does, through /proc/<pid>/fd.
+    """
     try:
-        inode = path.stat().st_ino
-        lines = Path("/proc/locks").read_text().splitlines()
+        target = path.stat()
     except OSError:
         return []
     pids = []
-    for line in lines:
-        fields = line.split()
-        if "->" in fields:  # a blocked waiter, not a holder
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
-        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
-            pids.append(int(fields[4]))
-    return sorted(set(pids))
+        try:
+            for fd in (entry / "fd").iterdir():
+                found = fd.stat()
+                if (found.st_ino, found.st_dev) == (target.st_ino, target.st_dev):
+                    pids.append(int(entry.name))
+                    break
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return sorted(pids)
 
 
 def describe_holder(path: Path) -> str:
