@@ -206,6 +206,9 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.artifacts = {k: str(v) for k, v in agent_run.artifacts.items()}
                 outcome.approvals = _approvals(planned, run, agent_run.decisions)
             outcome.status = "succeeded"
+            if any(a["status"] == "cancelled" for a in outcome.approvals):  # the approval wait was stopped
+                outcome.status = "cancelled"
+                outcome.message = f"approval wait stopped by {interrupts.reason()}; decisions not applied"
             break
         except interrupts.Interrupted as exc:
             outcome.status, outcome.message = "cancelled", str(exc)
