@@ -36,3 +36,30 @@ def report_unexpected(exc: Exception) -> str:
     except Exception:  # noqa: BLE001 - the message matters more than the log
         return f"unexpected {summary} (no log could be written)"
     return f"unexpected {summary} (details in {Path(log)})"
+
+
+class TracebacksToLog:
+    """A console-handler filter: Prefect's error records keep their one line; the traceback goes to a log file.
+
+    The Prefect API handler (the UI) sees the record first, with its traceback; the console does not.
+    """
+
+    def filter(self, record) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            line = report_unexpected(record.exc_info[1])
+            record.msg, record.args = f"{record.getMessage()} ({line.split('(details in ', 1)[-1].rstrip(')')})", ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_prefect_tracebacks() -> None:
+    """Install `TracebacksToLog` on Prefect's console handlers (after Prefect configured logging)."""
+    import logging
+
+    import prefect  # noqa: F401 - importing it configures its logging
+
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+            isinstance(f, TracebacksToLog) for f in handler.filters
+        ):
+            handler.addFilter(TracebacksToLog())

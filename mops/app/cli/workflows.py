@@ -62,6 +62,9 @@ def show_progress() -> None:
     """Print a line as each workflow step starts and ends, and what a waiting run waits for."""
     from flows.waits import NOTICE_LISTENERS
     from flows.workflow import PROGRESS_LISTENERS
+    from mops.app.cli.errors import quiet_prefect_tracebacks
+
+    quiet_prefect_tracebacks()  # a failed flow is one line on the console; its traceback goes to var/logs
 
     if render.step_progress not in PROGRESS_LISTENERS:
         PROGRESS_LISTENERS.append(render.step_progress)
