@@ -130,26 +130,26 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
     offset = started - utcnow()
     session = WarehouseSession(settings)
     row = base_row(plan, context, mode, day, started, chain)
-    record_start(session.get(), ApprovalStore(settings.var_path / "approvals"), row)
-    estimates, zones = {}, []
-    if any(s.step.deadline for s in plan.steps.values()):
-        warehouse = session.get()
-        estimates, zones = step_estimates(warehouse, workflow), account_time_zones(warehouse)
-    run = RunSettings(
-        settings=settings,
-        session=session,
-        catalog=catalog,
-        run_id=context.run_id,
-        workflow=workflow,
-        mode=mode,
-        approvals_mode=approvals,
-        clock=lambda: utcnow() + offset,
-        estimates=estimates,
-        account_zones=zones,
-        started_at=started,
-        run_date=day,
-    )
     try:
+        record_start(session.get(), ApprovalStore(settings.var_path / "approvals"), row)
+        estimates, zones = {}, []
+        if any(s.step.deadline for s in plan.steps.values()):
+            warehouse = session.get()
+            estimates, zones = step_estimates(warehouse, workflow), account_time_zones(warehouse)
+        run = RunSettings(
+            settings=settings,
+            session=session,
+            catalog=catalog,
+            run_id=context.run_id,
+            workflow=workflow,
+            mode=mode,
+            approvals_mode=approvals,
+            clock=lambda: utcnow() + offset,
+            estimates=estimates,
+            account_zones=zones,
+            started_at=started,
+            run_date=day,
+        )
         interrupts.check()
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
         wall_s = time.perf_counter() - wall
