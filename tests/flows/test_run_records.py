@@ -126,3 +126,15 @@ def test_outputs_of_a_context_written_by_two_runs_are_named_in_the_summary(engin
         "budget_shifts_v1": ["killedrun"],
     }
     assert first.run_id != second.run_id
+
+
+def test_a_warehouse_without_marts_but_with_a_manifest_fails_the_step_not_the_process(engine):
+    import duckdb
+
+    settings, specs = engine
+    write_spec(specs, "budget", BUDGET + '    deadline: {before: "23:59", timezone: account}\n')
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # e.g. the warehouse file deleted and re-created
+        con.execute("drop schema marts cascade")
+    summary = run_once(settings, "budget", DAY, as_of="2026-07-01T06:00:00")
+    assert summary.status == "failed" and "dim_channels" in summary.step("budget").message
+    assert runs(settings) == {summary.run_id: "failed"}

@@ -201,6 +201,10 @@ def demo(
         show_progress()
         with temporary_server():  # dies with this process, even on kill -9
             summaries = run_with_events(settings, workflow, run_date, render.run_summary, approvals="defer")
+        from mops.core import interrupts
+
+        if interrupts.stop_requested():
+            raise typer.Exit(interrupts.exit_code())
         if any(s.status == "failed" for s in summaries):
             raise typer.Exit(1)
     where_to_look(settings, truth, time.perf_counter() - started, summaries)
