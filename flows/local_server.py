@@ -64,6 +64,16 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def _drain(timeout: float = 5.0) -> None:
+    """Send what Prefect's background workers still hold (run logs, events) to the server."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=timeout)
+
+
 @contextlib.contextmanager
 def temporary_server(startup_seconds: float = 90.0) -> Iterator[str | None]:
     """Yield the API URL of a temporary server bound to this process (None: one is configured)."""
@@ -96,7 +106,10 @@ def temporary_server(startup_seconds: float = 90.0) -> Iterator[str | None]:
                 f"(exit code {process.returncode if process else None}); set PREFECT_API_URL to use a running server"
             )
         with temporary_settings({PREFECT_API_URL: url}):
-            yield url
+            try:
+                yield url
+            finally:
+                _drain()  # logs and events reach the server before it stops
     finally:
         if process is not None:
             _stop(process)
