@@ -205,53 +205,13 @@ class ApprovalStore:
         return found
 
 
-def decide_and_record(
-    settings,
-    store: ApprovalStore,
-    run_id: str,
-    approve: bool,
-    subjects: list[str] | None = None,
-    by: str = "cli",
-    wait_seconds: float = 120.0,
-) -> list[dict]:
-    """Decide, and when no run will record it (deferred, or its waiting process is gone) record it in the
-    same step: the warehouse is opened first (waiting while another process holds it), the ops row is
-    written, then the file; if the warehouse cannot be had, nothing changes."""
+def record_deferred(settings, record: dict, changed: list[dict]) -> None:
+    """A deferred request decided after its run: record what is applied now (the run is over).
+
+    `flows.approval_records.decide_and_record` does the decision and this record as one step.
+    """
     from mops.core.ops import OpsLog
-
-    record = store.read(run_id)
-    if record.get("mode") != "defer" and not store.waiter_gone(record):
-        return store.decide(run_id, approve, subjects, by)  # the waiting run records what is decided
-    with open_warehouse_waiting(settings, wait_seconds, f"to record the decision on run {run_id}") as warehouse:
-
-        def record_first(current: dict, changed: list[dict]) -> None:
-            OpsLog(warehouse).applied(current["run_id"], current["workflow"], [(current["step"], i) for i in changed])
-
-        return store.decide(run_id, approve, subjects, by, before_write=record_first)
-
-
-@contextmanager
-def open_warehouse_waiting(settings, wait_seconds: float, why: str):
-    """The warehouse, retried while another process holds it (announced once); MopsError after the wait."""
-    from flows.waits import announce
-    from mops.core.errors import WarehouseBusy
     from mops.core.warehouse.adapter import open_warehouse
 
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        try:
-            warehouse = open_warehouse(settings)
-            break
-        except WarehouseBusy as exc:
-            if time.monotonic() > deadline:
-                raise ApprovalError(f"{exc}; waited {wait_seconds:.0f} s {why}: nothing was changed, retry") from exc
-            if not announced:
-                announce(f"the warehouse is busy; waiting up to {wait_seconds:.0f} s {why} (Ctrl-C gives up)")
-                announced = True
-            if interrupts.sleep(0.5):
-                raise ApprovalError(f"stopped while waiting {why}: nothing was changed") from exc
-    try:
-        yield warehouse
-    finally:
-        warehouse.close()
+    with open_warehouse(settings) as warehouse:
+        OpsLog(warehouse).applied(record["run_id"], record["workflow"], [(record["step"], item) for item in changed])

@@ -208,14 +208,15 @@ def test_two_runs_take_turns_on_the_warehouse(engine):
 
 
 def test_a_deferred_approval_is_recorded_when_decided_after_the_run(engine):
-    from flows.approvals import decide_and_record
+    from flows.approvals import record_deferred
 
     settings, specs = engine
     budget_spec(specs, timeout=5.0)
     summary = run_once(settings, "budget", DAY, as_of=MORNING_AFTER, approvals="defer")
     assert {a.subject: a.status for a in step(summary, "budget").approvals}["google_ads"] == "pending"
     store = ApprovalStore(settings.var_path / "approvals")
-    decide_and_record(settings, store, summary.run_id, approve=True, subjects=["google_ads"], by="anna")
+    changed = store.decide(summary.run_id, approve=True, subjects=["google_ads"], by="anna")
+    record_deferred(settings, store.read(summary.run_id), changed)
     rows = applied(settings)
     assert sorted(zip(rows.subject, rows.status, strict=True)) == [
         ("google_ads", "approved"),

@@ -22,7 +22,8 @@ def approve(
     wait: Annotated[float, typer.Option(help="Seconds to wait for a busy warehouse to record the decision.")] = 120,
 ) -> None:
     """Approve (or reject) a run's pending budget decisions."""
-    from flows.approvals import ApprovalStore, decide_and_record
+    from flows.approval_records import decide_and_record
+    from flows.approvals import ApprovalStore
 
     settings = get_settings()
     store = ApprovalStore(settings.var_path / "approvals")

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from flows.approvals import ApprovalError, ApprovalStore, ApprovalTampered, decide_and_record
+from flows.approval_records import decide_and_record
+from flows.approvals import ApprovalError, ApprovalStore, ApprovalTampered
 from mops.core import interrupts
 from mops.core.runtime.agent import Decision
 from mops.core.warehouse.adapter import open_warehouse
