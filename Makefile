@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # lint compiles the dbt project against a throwaway warehouse, never the real one
 LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
 
-.PHONY: install demo test lint unit bench docs clean
+.PHONY: install demo test lint unit faults bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: lint
 
 unit: install
 	$(BIN)/pytest tests/unit
+
+# kill -9 / SIGTERM of real `mops` processes; also part of `make test`
+faults: install
+	$(BIN)/pytest -m faults
 
 docs: install
 	$(BIN)/mops docs

@@ -18,9 +18,11 @@ from datetime import date, datetime, timedelta
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
+from flows.waits import announce_approval_wait
+from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
-from mops.core.ops import OpsLog
+from mops.core.ops import OpsLog, finish_run
 from mops.core.runtime.agent import Agent, Decision
 from mops.core.runtime.context import RunContext
 from mops.core.runtime.runner import Runner
@@ -50,7 +52,7 @@ class StepFailed(MopsError):
 class StepOutcome:
     step: str
     kind: str
-    status: str  # succeeded | failed | skipped | halted
+    status: str  # succeeded | failed | skipped | halted | cancelled
     duration_s: float = 0.0
     attempts: int = 0
     message: str = ""
@@ -189,7 +191,7 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
             rule.approvals_needed,
         )
         if run.approvals_mode == "wait":
-            record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
+            record = store.wait(run.run_id, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait)
             _audit_decided(run, record)
         items += [
             {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}
@@ -231,8 +233,17 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.artifacts = {k: str(v) for k, v in agent_run.artifacts.items()}
                 outcome.approvals = _approvals(planned, run, agent_run.decisions)
             outcome.status = "succeeded"
+            if any(a["status"] == "cancelled" for a in outcome.approvals):  # the approval wait was stopped
+                outcome.status = "cancelled"
+                outcome.message = f"approval wait stopped by {interrupts.reason()}; decisions not applied"
+            break
+        except interrupts.Interrupted as exc:
+            outcome.status, outcome.message = "cancelled", str(exc)
             break
         except Exception as exc:  # any failure: the policy decides, the message is kept
+            if interrupts.stop_requested():  # e.g. dbt killed by the stop: not the step's fault
+                outcome.status, outcome.message = "cancelled", f"stopped by {interrupts.reason()}"
+                break
             outcome.message = f"{type(exc).__name__}: {exc}"
             transient = isinstance(exc, TRANSIENT + (TransientError,))
             if transient and attempt < retries:
@@ -260,6 +271,12 @@ def run_plan(
     running: dict[Future, tuple[str, object]] = {}
     limit = plan.spec.concurrency.max_parallel
     while pending or running:
+        if interrupts.stop_requested():  # a stop: start nothing new, let the running steps wind down
+            for step_id in pending:
+                outcomes[step_id] = StepOutcome(
+                    step_id, plan.steps[step_id].step.kind, "cancelled", message=f"not started: {interrupts.reason()}"
+                )
+            pending = []
         for step_id in list(pending):
             planned = plan.steps[step_id]
             if not all(u in outcomes for u in planned.upstream):
@@ -297,7 +314,7 @@ def run_plan(
             running[getattr(future, "wrapped_future", future)] = (step_id, future)
         if not running:
             continue
-        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        done, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
         for finished in done:
             step_id, future = running.pop(finished)
             outcomes[step_id] = future.result()
@@ -328,7 +345,7 @@ def account_time_zones(warehouse: Warehouse) -> list[str]:
 def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutcome]) -> None:
     ops = OpsLog(warehouse)
     now = utcnow()
-    ops.append("workflow_runs", [record])
+    finish_run(ops, record)  # replaces the `running` row written at the start
     ops.append(
         "workflow_steps",
         [
@@ -363,6 +380,8 @@ def overhead(plan: Plan, outcomes: dict[str, StepOutcome], wall_s: float) -> dic
 
 def run_status(outcomes: dict[str, StepOutcome]) -> str:
     statuses = {o.status for o in outcomes.values()}
+    if interrupts.stop_requested() or "cancelled" in statuses:
+        return "cancelled"
     if statuses <= {"succeeded"}:
         return "succeeded"
     if "failed" in statuses or "halted" in statuses:

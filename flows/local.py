@@ -11,8 +11,10 @@ from datetime import date, timedelta
 
 from flows.events import Event, last_event_start, record_event, stop_reason
 from flows.locking import warehouse_lock
-from flows.registry import load_plans
+from flows.registry import load_plans_lenient
 from flows.summary import RunSummary
+from flows.waits import announce
+from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.settings import Settings
@@ -42,7 +44,14 @@ def run_with_events(
 ) -> list[RunSummary]:
     """Run a workflow, then every workflow its events trigger (guarded), depth first."""
     summary = run_once(settings, workflow, run_date, chain=chain, **options)
-    plans = load_plans(settings)
+    if interrupts.stop_requested():  # a cancelled run triggers nothing
+        if on_summary:
+            on_summary(summary)
+        return [summary]
+    # only what this dispatch needs must plan: a broken spec elsewhere is a warning, never a lost summary
+    plans, problems = load_plans_lenient(settings)
+    for problem in problems:
+        announce(f"a workflow spec that cannot run was ignored for event triggers: {problem}", kind="warning")
     listeners = {name: plan.spec for name, plan in plans.items() if plan.spec.trigger.event}
     started: list[tuple[str, tuple[str, ...]]] = []
     for name in summary.events:
@@ -74,7 +83,7 @@ def backfill(
         raise MopsError(f"backfill: --to {last} is before --from {first}")
     summaries = []
     day = first
-    while day <= last:
+    while day <= last and not interrupts.stop_requested():  # a stop ends the backfill after that day's record
         summary = run_once(settings, workflow, day, mode="backfill")
         if on_summary:
             on_summary(summary)

@@ -4,15 +4,28 @@ Runs of any workflow (a backfill and the daily run, say) take turns, so their wr
 same tables never interleave, whether they start from `mops run` or from a served deployment.
 A file beside the DuckDB warehouse; a PostgreSQL advisory lock when the warehouse is PostgreSQL,
 so runs on different machines (Prefect workers) take turns too.
+
+Neither can outlive its owner: the kernel drops a flock when the holding process dies (children
+never inherit it: Popen closes inherited descriptors), PostgreSQL drops an advisory lock with its
+session. The file names its owner (pid, host, since), so a wait says whom it waits for; an owner
+that is gone while the lock is still held means a leftover process holds it, and the wait names it.
+A wait announces itself once and ends at once on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
+import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from flows.waits import announce
+from mops.core import interrupts
+from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.settings import Settings
 
@@ -25,15 +38,27 @@ class WorkflowBusy(MopsError):
 POSTGRES_LOCK_KEY = 0x6D6F7073
 
 
-def warehouse_lock(settings: Settings, wait_seconds: float = 600.0):
+def warehouse_lock(settings: Settings, wait_seconds: float = 600.0, what: str = "a workflow run"):
     """The run lock for the configured warehouse: a PostgreSQL advisory lock (across machines) or a file."""
     if settings.warehouse_url:
-        return _postgres_lock(settings, wait_seconds)
-    return _file_lock(settings, wait_seconds)
+        return _postgres_lock(settings, wait_seconds, what)
+    return _file_lock(settings, wait_seconds, what)
+
+
+def lock_path(settings: Settings) -> Path:
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".mops-run.lock")
+
+
+def _waited(wait_seconds: float, holder: str, what: str) -> None:
+    announce(
+        f"{what} waits for the warehouse: {holder} holds it; waiting up to {wait_seconds:.0f} s. "
+        "It proceeds as soon as that run ends (`kill -TERM <pid>` stops that run cleanly); "
+        "Ctrl-C or SIGTERM here gives up."
+    )
 
 
 @contextmanager
-def _postgres_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
+def _postgres_lock(settings: Settings, wait_seconds: float, what: str) -> Iterator[None]:
     from mops.core.warehouse.connections import connect_postgres
 
     connection = connect_postgres(settings.warehouse_url)
@@ -41,6 +66,7 @@ def _postgres_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
     try:
         with connection.cursor() as cursor:
             deadline = time.monotonic() + wait_seconds
+            announced = False
             while True:
                 cursor.execute("select pg_try_advisory_lock(%s)", [POSTGRES_LOCK_KEY])
                 if cursor.fetchone()[0]:
@@ -50,7 +76,11 @@ def _postgres_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
                         f"another mops run holds the PostgreSQL warehouse (advisory lock {POSTGRES_LOCK_KEY}); "
                         f"waited {wait_seconds:.0f} s"
                     )
-                time.sleep(0.2)
+                if not announced:
+                    _waited(wait_seconds, f"another mops run (advisory lock {POSTGRES_LOCK_KEY})", what)
+                    announced = True
+                if interrupts.sleep(0.2):
+                    raise interrupts.Interrupted(f"stopped by {interrupts.reason()} while waiting for the warehouse")
             try:
                 yield
             finally:
@@ -59,12 +89,61 @@ def _postgres_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
         connection.close()
 
 
+def owner(path: Path) -> dict:
+    """Who wrote the lock file last (pid, host, since); empty when unknown."""
+    try:
+        found = json.loads(path.read_text() or "{}")
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def holder_pids(path: Path) -> list[int]:
+    """Processes (other than us) that have the lock file open: a leftover that inherited the lock is among them.
+
+    /proc/locks names the process that took a flock, which may be gone while a child that inherited the
+    descriptor still holds it, so the holders are found as fuser does, through /proc/<pid>/fd.
+    """
+    try:
+        target = path.stat()
+    except OSError:
+        return []
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                found = fd.stat()
+                if (found.st_ino, found.st_dev) == (target.st_ino, target.st_dev):
+                    pids.append(int(entry.name))
+                    break
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return sorted(pids)
+
+
+def describe_holder(path: Path) -> str:
+    found = owner(path)
+    pid = found.get("pid")
+    if pid and interrupts.pid_alive(pid) or found.get("host") not in (None, socket.gethostname()):
+        return f"process {pid} on {found.get('host')} ({found.get('what', 'a run')}, since {found.get('since')} UTC)"
+    holders = holder_pids(path)
+    if holders:
+        return (
+            f"process {', '.join(map(str, holders))} (its owner {pid or '?'} is gone: a leftover process; "
+            f"stop it with `kill {holders[0]}`)"
+        )
+    return "another process"
+
+
 @contextmanager
-def _file_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
-    path = settings.warehouse_path.with_name(settings.warehouse_path.name + ".mops-run.lock")
+def _file_lock(settings: Settings, wait_seconds: float, what: str) -> Iterator[None]:
+    path = lock_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
+    with path.open("a+") as handle:
         deadline = time.monotonic() + wait_seconds
+        announced = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,10 +151,26 @@ def _file_lock(settings: Settings, wait_seconds: float) -> Iterator[None]:
             except BlockingIOError as exc:
                 if time.monotonic() > deadline:
                     raise WorkflowBusy(
-                        f"another mops run holds {settings.warehouse_path} (lock {path}); waited {wait_seconds:.0f} s"
+                        f"another mops run holds {settings.warehouse_path} (lock {path}, held by "
+                        f"{describe_holder(path)}); waited {wait_seconds:.0f} s"
                     ) from exc
-                time.sleep(0.2)
+                if not announced:
+                    _waited(wait_seconds, describe_holder(path), what)
+                    announced = True
+                if interrupts.sleep(0.2):
+                    raise interrupts.Interrupted(
+                        f"stopped by {interrupts.reason()} while waiting for the warehouse"
+                    ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what, "since": str(utcnow())})
+        )
+        handle.flush()
         try:
             yield
         finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -40,6 +40,22 @@ def load_plans(settings: Settings, agents: dict[str, Agent] | None = None) -> di
     }
 
 
+def load_plans_lenient(settings: Settings, agents: dict[str, Agent] | None = None) -> tuple[dict[str, Plan], list[str]]:
+    """Every spec that plans, and a problem line for each that does not (a run warns, it does not fail)."""
+    agents = agents if agents is not None else catalog(settings)
+    plans: dict[str, Plan] = {}
+    problems: list[str] = []
+    for path in sorted(workflows_dir(settings).glob("*.yml")):
+        try:
+            spec, digest = parse_spec(path.read_text(), str(path))
+            if spec.name != path.stem:
+                raise SpecError(f"workflow {path}: name {spec.name!r} must match the file name ({path.stem})")
+            plans[spec.name] = build_plan(spec, digest, agents)
+        except (MopsError, OSError, UnicodeDecodeError) as exc:
+            problems.append(str(exc))
+    return plans, problems
+
+
 def load_plan(settings: Settings, name: str) -> tuple[Plan, dict[str, Agent]]:
     agents = catalog(settings)
     path = workflows_dir(settings) / f"{name}.yml"

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-STATUS_MARK = {"succeeded": "ok", "skipped": "SKIPPED (stale)", "failed": "FAILED", "halted": "halted"}
+STATUS_MARK = {
+    "succeeded": "ok",
+    "skipped": "SKIPPED (stale)",
+    "failed": "FAILED",
+    "halted": "halted",
+    "cancelled": "CANCELLED",
+}
 
 
 class ApprovalOutcome(BaseModel):
@@ -22,7 +28,7 @@ class ApprovalOutcome(BaseModel):
 class StepSummary(BaseModel):
     step: str
     kind: str
-    status: str  # succeeded | failed | skipped | halted
+    status: str  # succeeded | failed | skipped | halted | cancelled
     duration_s: float = 0.0
     attempts: int = 0
     message: str = ""
@@ -44,7 +50,7 @@ class RunSummary(BaseModel):
     spec_hash: str
     mode: str
     run_date: str
-    status: str  # succeeded | succeeded_with_skips | failed
+    status: str  # succeeded | succeeded_with_skips | failed | cancelled
     context: str
     event_chain: list[str] = Field(default_factory=list)
     steps: list[StepSummary] = Field(default_factory=list)
@@ -55,6 +61,8 @@ class RunSummary(BaseModel):
     overhead_share: float = 0.0
     started_events: list[str] = Field(default_factory=list)
     stopped_events: list[str] = Field(default_factory=list)
+    # agents.* table -> run ids of its rows under this run's context, when they come from more than one run
+    output_runs: dict[str, list[str]] = Field(default_factory=dict)
 
     def step(self, step_id: str) -> StepSummary:
         return next(s for s in self.steps if s.step == step_id)
@@ -85,6 +93,9 @@ def markdown_summary(summary: RunSummary) -> str:
             f"| {step.step} | {STATUS_MARK.get(step.status, step.status)} | {step.duration_s:.2f} s | "
             f"{step.attempts} | {', '.join(step.stale_inputs) or '-'} | {note} |"
         )
+    if summary.output_runs:
+        lines += ["", "**Outputs of this run context come from more than one run:**", ""]
+        lines += [f"- `{table}`: runs {', '.join(runs)}" for table, runs in summary.output_runs.items()]
     if summary.reports:
         lines += ["", f"Report: `{summary.reports[0]}`"]
     return "\n".join(lines) + "\n"

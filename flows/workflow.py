@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.approvals import ApprovalStore
 from flows.engine import (
     RunSettings,
     StepOutcome,
@@ -38,7 +39,9 @@ from flows.monitoring import monitor_run
 from flows.plan import DBT_BUILT_EVENT, PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
 from flows.review import require_reviewed
+from flows.run_record import base_row, output_sources, record_interrupted, record_start
 from flows.summary import RunSummary, markdown_summary
+from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.governance import resolve_actor
@@ -83,7 +86,8 @@ def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
             continue
         names.append(agent_succeeded_event(planned.agent.name))
         names += sorted({decision_event(d.kind) for d in outcome.decisions})
-    names.append(workflow_completed_event(plan.spec.name))
+    if not interrupts.stop_requested():  # a cancelled run did not complete
+        names.append(workflow_completed_event(plan.spec.name))
     return list(dict.fromkeys(names))
 
 
@@ -115,7 +119,12 @@ def run_workflow(
     )
     if workflow in chain:  # a served deployment triggered through a loop: stop before doing anything
         raise EventLoopStopped(f"workflow {workflow}: event chain {' -> '.join(chain)} loops back to it; not run")
-    with warehouse_lock(settings):
+    # SIGTERM/SIGINT ask the run to stop: no new step, waits end, dbt is killed, the run ends `cancelled`
+    with (
+        interrupts.handle_signals(),
+        interrupts.cooperative(),
+        warehouse_lock(settings, what=f"run {context.run_id} of {workflow}"),
+    ):
         return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of)
 
 
@@ -125,26 +134,29 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
     started = datetime.fromisoformat(as_of) if as_of else utcnow()
     offset = started - utcnow()
     session = WarehouseSession(settings)
-    estimates, zones = {}, []
-    if any(s.step.deadline for s in plan.steps.values()):
-        warehouse = session.get()
-        estimates, zones = step_estimates(warehouse, workflow), account_time_zones(warehouse)
-    run = RunSettings(
-        settings=settings,
-        session=session,
-        catalog=catalog,
-        run_id=context.run_id,
-        workflow=workflow,
-        mode=mode,
-        approvals_mode=approvals,
-        clock=lambda: utcnow() + offset,
-        estimates=estimates,
-        account_zones=zones,
-        started_at=started,
-        run_date=day,
-        actor=resolve_actor(settings),
-    )
+    row = base_row(plan, context, mode, day, started, chain)
     try:
+        record_start(session.get(), ApprovalStore(settings.var_path / "approvals"), row)
+        estimates, zones = {}, []
+        if any(s.step.deadline for s in plan.steps.values()):
+            warehouse = session.get()
+            estimates, zones = step_estimates(warehouse, workflow), account_time_zones(warehouse)
+        run = RunSettings(
+            settings=settings,
+            session=session,
+            catalog=catalog,
+            run_id=context.run_id,
+            workflow=workflow,
+            mode=mode,
+            approvals_mode=approvals,
+            clock=lambda: utcnow() + offset,
+            estimates=estimates,
+            account_zones=zones,
+            started_at=started,
+            run_date=day,
+            actor=resolve_actor(settings),
+        )
+        interrupts.check()
         outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
         wall_s = time.perf_counter() - wall
         kpi = overhead(plan, outcomes, wall_s)
@@ -159,6 +171,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             event_chain=chain,
             steps=[outcomes[s].summary() for s in plan.order if s in outcomes],
             events=emitted_events(outcomes, plan),
+            output_runs=output_sources(session.get(), context),
             **kpi,
         )
         record = {
@@ -178,10 +191,20 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         }
         record_run(session.get(), record, outcomes)
         monitor_run(session.get(), settings, context.run_id, plan)  # monitoring: anomalies, conflicts, alerts
+    except BaseException as exc:  # not summarised (a second signal, an engine error): still recorded
+        _record_interrupted(session, row, exc)
+        raise
     finally:
         session.release()
     _publish(summary)
     return summary
+
+
+def _record_interrupted(session: WarehouseSession, row: dict, error: BaseException) -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):  # the original error is what the user needs to see
+        record_interrupted(session.get(), row, error)
 
 
 def _publish(summary: RunSummary) -> None:

@@ -20,3 +20,7 @@ class WarehouseError(MopsError):
 
 class WarehouseBusy(MopsError):
     """The embedded warehouse is open read-write in another process."""
+
+
+class WarehouseMissing(MopsError, FileNotFoundError):
+    """The warehouse file does not exist yet (nothing ingested or built)."""

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from mops.core import interrupts
 from mops.core.settings import Settings
 
 PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP|NO-OP)\b(.*)")
@@ -95,6 +96,7 @@ def run_dbt(
     """
     if full_refresh and "--full-refresh" not in args:
         args = [*args, "--full-refresh"]
+    interrupts.check()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     log_dir = settings.var_path / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,9 @@ def run_dbt(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            **interrupts.child_kwargs(),  # dies with us, even on kill -9: no orphan holding the warehouse
         ) as process,
+        interrupts.tracked(process),  # a stop (SIGTERM/SIGINT) kills dbt's process group
     ):
         assert process.stdout is not None
         for line in process.stdout:
@@ -126,4 +130,6 @@ def run_dbt(
                 ("Compilation Error", "Runtime Error", "Parsing Error", "Database Error", "Encountered an error")
             ):
                 failures.append(line.strip())
+    if interrupts.stop_requested():
+        failures.append(f"dbt stopped by {interrupts.reason()}")
     return DbtResult(command, process.returncode, log_path, failures)

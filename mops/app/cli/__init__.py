@@ -1,8 +1,9 @@
 """The `mops` command line: one entry point, thin commands grouped by subject.
 
 data (ingest, build, files, generate, docs, demo), contracts, agents (inventory, agent run), workflows
-(validate, run, serve), approvals and audit; rendering lives in `render`. Commands parse arguments, call the
-core and the engine, and print; they hold no business logic.
+(validate, run, serve), approvals, gates, monitor and audit; rendering lives in `render`. Commands parse
+arguments, call the core and the engine, and print; they hold no business logic. No traceback reaches a
+user: `main` turns every exception into one line (and the traceback into a log file it names).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import typer
 
 from mops.app.cli import agents, approvals, audit, contracts, data, gates, monitor, workflows
 from mops.app.cli.common import console
+from mops.app.cli.errors import report_unexpected, user_message
+from mops.core import interrupts
 from mops.core.errors import MopsError
 
 app = typer.Typer(
@@ -22,7 +25,7 @@ for group in (data, contracts, agents, gates, workflows, approvals, monitor, aud
 
 
 def main() -> None:  # pragma: no cover
-    """Entry point: a MopsError is a message for the user, not a traceback."""
+    """Entry point: a MopsError is a message for the user, not a traceback; SIGTERM/SIGINT stop cleanly."""
     import os
 
     from rich.markup import escape
@@ -32,11 +35,24 @@ def main() -> None:  # pragma: no cover
     # the run summary is the output; Prefect's own chatter (and its usage telemetry) only on request
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    compose()
     try:
-        app()
+        with interrupts.handle_signals():  # context managers unwind (run lock, temporary server) on a signal
+            compose()
+            app()
+    except interrupts.Interrupted as exc:
+        console.print(f"[bold magenta]stopped:[/] {escape(str(exc))}", highlight=False)
+        raise SystemExit(interrupts.exit_code()) from None
+    except KeyboardInterrupt:
+        console.print("[bold magenta]stopped:[/] interrupted", highlight=False)
+        raise SystemExit(130) from None
     except MopsError as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise SystemExit(1) from None
+    except Exception as exc:  # nothing unexpected reaches the user as a traceback
+        message = user_message(exc)
+        if message is None:
+            message = report_unexpected(exc)
+        console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         raise SystemExit(1) from None
 
 

@@ -18,9 +18,11 @@ def approve(
     run_id: Annotated[str, typer.Argument(help="Run id waiting for approval (see `mops approvals`).")],
     reject: Annotated[bool, typer.Option(help="Reject instead of approve.")] = False,
     subject: Annotated[list[str] | None, typer.Option(help="Only these subjects (e.g. a channel); repeatable.")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for a busy warehouse to record the decision.")] = 120,
 ) -> None:
     """Approve (or reject) a run's pending budget decisions, as the acting identity (MOPS_ACTOR or OS user)."""
-    from flows.approvals import ApprovalStore, record_deferred
+    from flows.approval_records import decide_and_record
+    from flows.approvals import ApprovalStore
     from mops.core.governance.guard import Guard
 
     settings = get_settings()
@@ -31,10 +33,10 @@ def approve(
     for item in request["items"]:  # the policy first: every item this command would decide
         if item["status"] == "pending" and (subject is None or item["subject"] in subject):
             guard.check_decision(action, request, item)
-    changed = store.decide(run_id, not reject, subject, guard.actor)
+    # file and ops record in one step: when no run will record it, the ops row lands first or nothing changes
+    changed = decide_and_record(settings, store, run_id, not reject, subject, guard.actor, wait_seconds=wait)
     record = store.read(run_id)
-    if record.get("mode") == "defer":  # the run is over: record what is applied now, and ledger it
-        record_deferred(settings, record, [i for i in changed if i["status"] != "pending"])
+    if record.get("mode") == "defer":  # the run is over: the ledger gets the decision here
         _ledger_decided(settings, record, changed, guard.actor)
     for item in changed:
         pending = item["status"] == "pending"
@@ -73,7 +75,10 @@ def approvals_list() -> None:
 
     settings = get_settings()
     authorizer = Authorizer(load_policy(settings.policy_path))
-    pending = ApprovalStore(settings.var_path / "approvals").pending()
+    store = ApprovalStore(settings.var_path / "approvals")
+    pending = store.pending()
+    for refusal in store.refused:
+        console.print(f"[yellow]refused:[/] {escape(refusal)}")
     if not pending:
         console.print("nothing pending")
     for record in pending:

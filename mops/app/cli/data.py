@@ -224,9 +224,16 @@ def demo(
         console.print(
             f"running workflow {workflow} for {run_date} (Prefect; budget approvals deferred: `mops approvals`)"
         )
+        from flows.local_server import temporary_server
+
         show_progress()
-        summaries = run_with_events(settings, workflow, run_date, render.run_summary, approvals="defer")
+        with temporary_server():  # dies with this process, even on kill -9
+            summaries = run_with_events(settings, workflow, run_date, render.run_summary, approvals="defer")
         guard.record_runs(s.model_dump() for s in summaries)
+        from mops.core import interrupts
+
+        if interrupts.stop_requested():
+            raise typer.Exit(interrupts.exit_code())
         if any(s.status == "failed" for s in summaries):
             raise typer.Exit(1)
     where_to_look(settings, truth, time.perf_counter() - started, summaries)

@@ -9,7 +9,7 @@ from rich.text import Text
 from flows.summary import RunSummary
 from mops.app.cli.common import console
 
-STEP_STYLE = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red"}
+STEP_STYLE = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red", "cancelled": "magenta"}
 INGEST_STYLE = {
     "loaded": "green",
     "replaced": "yellow",
@@ -93,6 +93,16 @@ def run_summary(summary: RunSummary) -> None:
         console.print(f"  [cyan]event[/] {escape(started)}")
     for stopped in summary.stopped_events:
         console.print(f"  [yellow]event stopped[/] {escape(stopped)}")
+    if summary.output_runs:
+        console.print("[yellow]outputs of this run context come from more than one run:[/]")
+        for table, runs in summary.output_runs.items():
+            console.print(f"  {escape(table)}: runs {escape(', '.join(runs))}")
+
+
+def notice(kind: str, message: str) -> None:
+    """A waiting run's notice (what it waits for, how long, the command that ends it), or a warning."""
+    style = "cyan" if kind == "waiting" else "yellow"
+    console.print(f"[{style}]{escape(kind)}:[/] {escape(message)}", highlight=False)
 
 
 def inventory(rows: list[dict]) -> None:

@@ -26,13 +26,22 @@ def workflows_validate() -> None:
     agents = catalog(settings).agents
     durations: dict[str, dict[str, float]] = {}
     zones: list[str] = []
-    if settings.warehouse_path.exists():
+    names = list(load_plans(settings, agents))  # the specs first: they validate without any warehouse
+    try:  # run history judges deadlines, when it can be read; a busy or missing warehouse is not an error
         from mops.core.warehouse.adapter import open_warehouse
 
-        with open_warehouse(settings, read_only=True) as warehouse:
-            names = list(load_plans(settings, agents))
-            durations = {name: step_estimates(warehouse, name) for name in names}
-            zones = account_time_zones(warehouse)
+        if settings.warehouse_url or settings.warehouse_path.exists():
+            with open_warehouse(settings, read_only=True) as warehouse:
+                durations = {name: step_estimates(warehouse, name) for name in names}
+                zones = account_time_zones(warehouse)
+        else:
+            console.print("[dim]no warehouse yet: deadlines are not checked against run history[/]")
+    except Exception as exc:  # history is optional here
+        console.print(
+            f"[yellow]warning:[/] run history unavailable ({escape(type(exc).__name__)}: {escape(str(exc)[:200])}); "
+            "deadlines are not checked against it",
+            highlight=False,
+        )
     plans = validate_all(settings, agents, durations=durations, account_zones=zones)
     _check_approver_roles(settings, plans)
     for name, plan in plans.items():
@@ -66,11 +75,17 @@ def _check_approver_roles(settings, plans) -> None:
 
 
 def show_progress() -> None:
-    """Print a line as each workflow step starts and ends."""
+    """Print a line as each workflow step starts and ends, and what a waiting run waits for."""
+    from flows.waits import NOTICE_LISTENERS
     from flows.workflow import PROGRESS_LISTENERS
+    from mops.app.cli.errors import quiet_prefect_tracebacks
+
+    quiet_prefect_tracebacks()  # a failed flow is one line on the console; its traceback goes to var/logs
 
     if render.step_progress not in PROGRESS_LISTENERS:
         PROGRESS_LISTENERS.append(render.step_progress)
+    if render.notice not in NOTICE_LISTENERS:
+        NOTICE_LISTENERS.append(render.notice)
 
 
 @app.command("run")
@@ -83,9 +98,8 @@ def run_command(
     as_of: Annotated[str | None, typer.Option(help="Judge deadlines as if the run started at this UTC time.")] = None,
 ) -> None:
     """Run a workflow locally with progress and a summary; --from/--to backfills one run per day."""
-    from datetime import date, timedelta
-
-    from flows.local import backfill, run_with_events
+    from flows.local_server import temporary_server
+    from mops.core import interrupts
     from mops.core.governance.guard import Guard
 
     settings = get_settings()
@@ -95,20 +109,28 @@ def run_command(
     guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
     try:
         show_progress()
-        if first and last:
-            summaries = backfill(
-                settings, workflow, date.fromisoformat(first), date.fromisoformat(last), render.run_summary
-            )
-        else:
-            day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
-            summaries = run_with_events(
-                settings, workflow, day, render.run_summary, approvals=approvals, **({"as_of": as_of} if as_of else {})
-            )
+        with temporary_server():  # Prefect's temporary server dies with this process, even on kill -9
+            summaries = _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     guard.record_runs(s.model_dump() for s in summaries)
+    if interrupts.stop_requested() or any(s.status == "cancelled" for s in summaries):
+        console.print(f"[magenta]cancelled[/] by {escape(interrupts.reason() or 'a stop')}; the run is recorded")
+        raise typer.Exit(interrupts.exit_code())
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
+
+
+def _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of) -> list:
+    from datetime import date, timedelta
+
+    from flows.local import backfill, run_with_events
+
+    if first and last:
+        return backfill(settings, workflow, date.fromisoformat(first), date.fromisoformat(last), render.run_summary)
+    day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
+    options = {"as_of": as_of} if as_of else {}
+    return run_with_events(settings, workflow, day, render.run_summary, approvals=approvals, **options)
 
 
 @app.command()

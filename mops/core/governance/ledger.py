@@ -134,7 +134,7 @@ class Ledger:
         if not self.ops.exists(TABLE):
             return None
         rows = self.ops.warehouse.query(
-            "select seq, hash from ops.audit_log order by seq desc limit 1"  # noqa: S608 - fixed names
+            "select seq, hash from ops.audit_log order by seq desc limit 1"  # fixed names
         )
         return None if rows.empty else {"seq": int(rows.seq.iloc[0]), "hash": str(rows.hash.iloc[0])}
 

@@ -33,7 +33,7 @@ def daily_kpis(warehouse: Warehouse, relation: tuple[str, str], days: int, until
     if until is not None:
         where, params = " where date_day > ? and date_day <= ?", [until - timedelta(days=days), until]
     wide = warehouse.query(
-        f"select channel_id, date_day, {sums} from {_ident(schema)}.{_ident(name)}{where} "  # noqa: S608
+        f"select channel_id, date_day, {sums} from {_ident(schema)}.{_ident(name)}{where} "
         "group by channel_id, date_day order by channel_id, date_day",
         params,
     )

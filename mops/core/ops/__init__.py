@@ -5,6 +5,7 @@ and extend it here, on DuckDB and PostgreSQL alike (the warehouse adapter hides 
 """
 
 from mops.core.ops.records import OpsLog
+from mops.core.ops.runs import context_sources, finish_run, mixed_sources, start_run
 from mops.core.ops.tables import OPS_SCHEMA, TABLES
 
-__all__ = ["OPS_SCHEMA", "TABLES", "OpsLog"]
+__all__ = ["OPS_SCHEMA", "TABLES", "OpsLog", "context_sources", "finish_run", "mixed_sources", "start_run"]

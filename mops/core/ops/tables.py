@@ -64,7 +64,7 @@ TABLES: dict[str, dict[str, str]] = {
         "reason": "varchar",
         "accepted_at": "timestamp",
     },
-    # one row per workflow run (engine)
+    # one row per workflow run (engine): written `running` at the start, replaced by the final status
     "workflow_runs": {
         "run_id": "varchar",
         "workflow": "varchar",
@@ -82,6 +82,10 @@ TABLES: dict[str, dict[str, str]] = {
         "event_chain": "varchar",
         "context": "varchar",
         "steps": "varchar",
+        # the process that runs it (a `running` row whose process is gone is marked crashed on the next start)
+        "pid": "bigint",
+        "host": "varchar",
+        "message": "varchar",
     },
     # one row per step of a workflow run (engine)
     "workflow_steps": {

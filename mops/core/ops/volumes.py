@@ -41,7 +41,7 @@ def comparable_volumes(ops: OpsLog, kind: ReadKind, limit: int = HISTORY_READS) 
         return []
     accepted = latest_acceptance(ops, kind)
     sql = (
-        f"select rows from {OPS_SCHEMA}.agent_reads where agent = ? and input = ? and mode = ? and window_days = ?"  # noqa: S608
+        f"select rows from {OPS_SCHEMA}.agent_reads where agent = ? and input = ? and mode = ? and window_days = ?"
         " and not (coalesce(is_optional, false) and rows = 0)"
     )
     params: list = [kind.agent, kind.input, kind.mode, kind.window_days]
@@ -56,7 +56,7 @@ def latest_acceptance(ops: OpsLog, kind: ReadKind):
     if not ops.exists("volume_acceptances"):
         return None
     rows = ops.warehouse.query(
-        f"select max(accepted_at) as at from {OPS_SCHEMA}.volume_acceptances "  # noqa: S608
+        f"select max(accepted_at) as at from {OPS_SCHEMA}.volume_acceptances "
         "where agent = ? and input = ? and mode = ? and window_days = ?",
         [kind.agent, kind.input, kind.mode, kind.window_days],
     )

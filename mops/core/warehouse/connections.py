@@ -6,13 +6,13 @@ from pathlib import Path
 
 import duckdb
 
-from mops.core.errors import WarehouseBusy, WarehouseError
+from mops.core.errors import WarehouseBusy, WarehouseError, WarehouseMissing
 
 
 def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file; DuckDB allows one read-write process, so say who holds it."""
     if read_only and not path.exists():
-        raise FileNotFoundError(f"warehouse {path} does not exist yet: run `mops ingest` and `mops build`")
+        raise WarehouseMissing(f"warehouse {path} does not exist yet: run `mops ingest` and `mops build`")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path), read_only=read_only)
