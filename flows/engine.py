@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flows import observe
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
@@ -170,6 +171,7 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
         timeout = timedelta(minutes=rule.timeout_minutes)
         record = store.request(run.run_id, run.workflow, planned.id, needing, timeout, run.approvals_mode)
         if run.approvals_mode == "wait":
+            observe.approval_waiting(run.run_id, planned.id, [d.subject for d in needing], rule.timeout_minutes)
             record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
         items += [
             {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}

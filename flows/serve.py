@@ -62,6 +62,15 @@ def deployments(settings: Settings):
 
 
 def serve_all(settings: Settings, port: int, console) -> None:
+    """Serve on the Prefect server this process already uses (`mops server start`), else start one here."""
+    if os.environ.get("PREFECT_API_URL"):
+        from prefect import serve
+
+        built = deployments(settings)
+        ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
+        console.print(f"Prefect UI: {ui}  (deployments: {', '.join(d.name for d in built)})")
+        serve(*built)
+        return
     url = f"http://127.0.0.1:{port}/api"
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_API_URL=url)
     server = subprocess.Popen(

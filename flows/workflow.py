@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import observe
 from flows.engine import (
     RunSettings,
     StepOutcome,
@@ -60,12 +61,17 @@ def _tell(workflow: str, step: str, outcome: StepOutcome | None) -> None:
 def step_task(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
     """One step: a dbt command or one agent (the runtime gates, runs, validates and writes)."""
     _tell(run.workflow, planned.id, None)
+    observe.step_started(planned.id, context.stale_inputs)
     outcome = execute_step(planned, context, run)
     _tell(run.workflow, planned.id, outcome)
-    logger = get_run_logger()
-    log = logger.info if outcome.status == "succeeded" else logger.warning
-    log("%s %s in %.2f s %s", planned.id, outcome.status, outcome.duration_s, outcome.message)
+    observe.step_finished(outcome)
     return outcome
+
+
+def _halted(outcome: StepOutcome) -> None:
+    """Steps halted by a failed upstream never become tasks: the flow run's log says so."""
+    if outcome.status == "halted":
+        observe.step_finished(outcome)
 
 
 def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
@@ -83,7 +89,7 @@ def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@flow(name="mops-workflow", flow_run_name="{workflow}-{run_date}", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="mops-workflow", flow_run_name=observe.flow_run_name, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def run_workflow(
     workflow: str,
     run_date: str | None = None,
@@ -92,12 +98,18 @@ def run_workflow(
     as_of: str | None = None,
     run_id: str | None = None,
     approvals: str = "wait",
+    caller_started_at: float | None = None,
 ) -> RunSummary:
-    """Run one workflow spec for one day; returns the run summary (also recorded in ops)."""
+    """Run one workflow spec for one day; returns the run summary (also recorded in ops).
+
+    `caller_started_at` (epoch seconds) is when the caller began waiting (the CLI's process start),
+    so the recorded wall time and overhead include the wait before the first step.
+    """
     settings = get_settings()
     plan, catalog = load_plan(settings, workflow)
     chain = [c for c in event_chain.split(",") if c]
-    day = date.fromisoformat(run_date) if run_date else (utcnow() - timedelta(days=1)).date()
+    day = observe.resolve_run_date(run_date, observe.scheduled_start())
+    observe.tag_deployment_run(workflow, chain)
     spec_context = plan.spec.context
     context = RunContext.for_day(
         day,
@@ -111,11 +123,13 @@ def run_workflow(
     if workflow in chain:  # a served deployment triggered through a loop: stop before doing anything
         raise EventLoopStopped(f"workflow {workflow}: event chain {' -> '.join(chain)} loops back to it; not run")
     with warehouse_lock(settings):
-        return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of)
+        return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at)
 
 
-def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -> RunSummary:
+def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at) -> RunSummary:
     wall = time.perf_counter()
+    # the caller's wait before this point (process start, Prefect server, flow run creation) counts too
+    startup_s = max(time.time() - caller_started_at, 0.0) if caller_started_at else 0.0
     workflow = plan.spec.name
     started = datetime.fromisoformat(as_of) if as_of else utcnow()
     offset = started - utcnow()
@@ -139,8 +153,8 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         run_date=day,
     )
     try:
-        outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
-        wall_s = time.perf_counter() - wall
+        outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run), _halted)
+        wall_s = time.perf_counter() - wall + startup_s
         kpi = overhead(plan, outcomes, wall_s)
         summary = RunSummary(
             run_id=context.run_id,
@@ -153,6 +167,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             event_chain=chain,
             steps=[outcomes[s].summary() for s in plan.order if s in outcomes],
             events=emitted_events(outcomes, plan),
+            startup_s=startup_s,
             **kpi,
         )
         record = {
@@ -173,6 +188,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
     finally:
         session.release()
     _publish(summary)
+    observe.run_finished(summary)
     return summary
 
 
@@ -181,14 +197,19 @@ def _publish(summary: RunSummary) -> None:
     from prefect.artifacts import create_markdown_artifact
     from prefect.events import emit_event
 
-    key = f"mops-{summary.workflow}".replace("_", "-")
+    key = observe.summary_key(summary.workflow)
     create_markdown_artifact(markdown_summary(summary), key=key, description=f"mops {summary.workflow} run")
     for step in summary.steps:
         report = step.artifacts.get("report.md")
         if report:
             with open(report) as handle:
-                create_markdown_artifact(handle.read(), key="mops-report", description="performance report")
+                create_markdown_artifact(
+                    handle.read(),
+                    key=observe.report_key(summary.workflow),
+                    description=f"performance report of {summary.workflow}",
+                )
     for name in summary.events:
+        observe.event_emitted(name, summary.workflow)
         emit_event(
             event=name,
             resource={"prefect.resource.id": f"mops.workflow.{summary.workflow}", "mops.run_id": summary.run_id},

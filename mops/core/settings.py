@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     agent_packages: list[str] = Field(default_factory=lambda: ["agents"])
     # Extra Python modules exporting AGENT or AGENTS: agents kept outside agents/ (JSON list in env).
     agent_modules: list[str] = Field(default_factory=list)
+    # Port of the persistent local Prefect server (`mops server start`); its database lives under var/prefect.
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    # Prefect work pool (process type) that `mops deploy` puts every workflow on; workers poll it.
+    work_pool: str = "mops"
 
     @field_validator("reporting_currency")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mops.app.cli import render
+from mops.app.cli import common, render
 from mops.app.cli.common import catalog, console, fail
 from mops.core.settings import get_settings
 
@@ -76,14 +76,22 @@ def run_command(
         raise fail("a backfill needs both --from and --to")
     try:
         show_progress()
+        common.say_which_prefect_server()
+        waited = {"caller_started_at": common.CALLER_STARTED_AT} if common.CALLER_STARTED_AT else {}
         if first and last:
             summaries = backfill(
-                settings, workflow, date.fromisoformat(first), date.fromisoformat(last), render.run_summary
+                settings, workflow, date.fromisoformat(first), date.fromisoformat(last), render.run_summary, **waited
             )
         else:
             day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
             summaries = run_with_events(
-                settings, workflow, day, render.run_summary, approvals=approvals, **({"as_of": as_of} if as_of else {})
+                settings,
+                workflow,
+                day,
+                render.run_summary,
+                approvals=approvals,
+                **waited,
+                **({"as_of": as_of} if as_of else {}),
             )
     except ValueError as exc:
         raise fail(str(exc)) from exc
