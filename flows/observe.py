@@ -93,12 +93,20 @@ def local_actor() -> str:
 
 def tag_deployment_run(workflow: str, event_chain: list[str]) -> None:
     """A deployment's run (schedule, event, UI or API) learns its trigger and actor once it starts."""
-    from prefect.client.orchestration import get_client
-    from prefect.runtime import flow_run
+    from prefect.runtime import deployment, flow_run
 
     run_id = flow_run.get_id()
-    if run_id is None or flow_run.get_deployment_id() is None:
+    if run_id is None or deployment.get_id() is None:
         return
+    try:
+        _retag(run_id, workflow, event_chain)
+    except Exception as exc:  # noqa: BLE001 - tags are metadata: a run never fails for them
+        tell("could not tag the flow run with its trigger and actor: %s", exc, warning=True)
+
+
+def _retag(run_id: str, workflow: str, event_chain: list[str]) -> None:
+    from prefect.client.orchestration import get_client
+
     with get_client(sync_client=True) as client:
         current = client.read_flow_run(run_id)
         if event_chain:

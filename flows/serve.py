@@ -57,7 +57,9 @@ def deployments(settings: Settings):
                     },
                 )
             ]
-        built.append(run_workflow.to_deployment(name=name, concurrency_limit=1, tags=["mops"], **options))
+        kind = "schedule" if trigger.schedule else "event" if trigger.event else "manual"
+        tags = ["mops", f"workflow:{name}", f"trigger:{kind}"]
+        built.append(run_workflow.to_deployment(name=name, concurrency_limit=1, tags=tags, **options))
     return built
 
 
