@@ -29,20 +29,26 @@ def _wait_healthy(url: str, seconds: float = 90.0) -> None:
     raise MopsError(f"the Prefect server at {url} did not become healthy within {seconds:.0f} s")
 
 
-def deployments(settings: Settings):
+def deployment_options(settings: Settings) -> dict[str, dict]:
+    """Per workflow: the deployment's parameters, schedule or event trigger, concurrency and tags.
+
+    `mops serve` (this process runs the flows) and `mops deploy` (workers on a pool run them) share it.
+    """
     from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
     from prefect.schedules import Cron
 
     from flows.registry import validate_all
-    from flows.workflow import run_workflow
 
-    built = []
+    built: dict[str, dict] = {}
     for name, plan in validate_all(settings).items():
         trigger = plan.spec.trigger
+        kind = "schedule" if trigger.schedule else "event" if trigger.event else "manual"
         options: dict = {
             "parameters": {"workflow": name},
             "description": plan.spec.description,
             "version": plan.spec_hash,
+            "concurrency_limit": 1,
+            "tags": ["mops", f"workflow:{name}", f"trigger:{kind}"],
         }
         if trigger.schedule:
             options["schedules"] = [Cron(trigger.schedule.cron, timezone=trigger.schedule.timezone)]
@@ -57,10 +63,15 @@ def deployments(settings: Settings):
                     },
                 )
             ]
-        kind = "schedule" if trigger.schedule else "event" if trigger.event else "manual"
-        tags = ["mops", f"workflow:{name}", f"trigger:{kind}"]
-        built.append(run_workflow.to_deployment(name=name, concurrency_limit=1, tags=tags, **options))
+        built[name] = options
     return built
+
+
+def deployments(settings: Settings):
+    """Every workflow as a deployment served from this process (`mops serve`)."""
+    from flows.workflow import run_workflow
+
+    return [run_workflow.to_deployment(name=name, **o) for name, o in deployment_options(settings).items()]
 
 
 def serve_all(settings: Settings, port: int, console) -> None:

@@ -1,11 +1,11 @@
-"""The persistent local Prefect server: `mops server start|stop|status`."""
+"""Prefect operations: the persistent local server (`mops server start|stop|status`) and `mops deploy`."""
 
 from __future__ import annotations
 
 import typer
 from rich.markup import escape
 
-from mops.app.cli.common import console
+from mops.app.cli.common import console, fail
 from mops.core.settings import get_settings
 
 app = typer.Typer()
@@ -49,3 +49,25 @@ def server_status() -> None:
     else:
         console.print("no Prefect server running for this project (`mops server start`)")
     raise typer.Exit(1)
+
+
+@app.command()
+def deploy() -> None:
+    """Register every workflow as a deployment on the work pool (MOPS_WORK_POOL); workers run them."""
+    import os
+
+    from mops.app.deploy import check_deployable, deploy_all
+
+    settings = get_settings()
+    check_deployable(settings)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise fail(
+            "mops deploy needs a Prefect server that stays up: `mops server start` here, "
+            "or PREFECT_API_URL=http://<server>:4200/api for a shared one"
+        )
+    for item in deploy_all(settings):
+        console.print(
+            f"[green]deployed[/] {escape(item.workflow)} ({escape(item.trigger)}) on pool "
+            f"{escape(settings.work_pool)}  [dim]{item.deployment_id}[/]"
+        )
+    console.print(f"start workers with: prefect worker start --pool {escape(settings.work_pool)}")
