@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from flows import observe
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
+from flows.review import wait_for_decisions
 from flows.summary import ApprovalOutcome, StepSummary
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
@@ -172,7 +173,7 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
         record = store.request(run.run_id, run.workflow, planned.id, needing, timeout, run.approvals_mode)
         if run.approvals_mode == "wait":
             observe.approval_waiting(run.run_id, planned.id, [d.subject for d in needing], rule.timeout_minutes)
-            record = store.wait(run.run_id, rule.poll_seconds, run.sleep)
+            record = wait_for_decisions(store, run.run_id, needing, rule.poll_seconds, run.sleep)  # UI or CLI
         items += [
             {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}
             for i in record["items"]
