@@ -60,6 +60,7 @@ def deployment_options(settings: Settings) -> dict[str, dict]:
                         "workflow": name,
                         "run_date": "{{ event.payload.run_date }}",
                         "event_chain": "{{ event.payload.chain }}",
+                        "as_of": "{{ event.payload.as_of }}",
                     },
                 )
             ]

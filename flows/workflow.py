@@ -187,12 +187,12 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, c
         record_run(session.get(), record, outcomes)
     finally:
         session.release()
-    _publish(summary)
+    _publish(summary, as_of)
     observe.run_finished(summary)
     return summary
 
 
-def _publish(summary: RunSummary) -> None:
+def _publish(summary: RunSummary, as_of: str | None = None) -> None:
     """Summary (and the report, where one was written) as Prefect artifacts; events to Prefect's bus."""
     from prefect.artifacts import create_markdown_artifact
     from prefect.events import emit_event
@@ -217,5 +217,6 @@ def _publish(summary: RunSummary) -> None:
                 "run_date": summary.run_date,
                 "chain": ",".join([*summary.event_chain, summary.workflow]),
                 "source_run_id": summary.run_id,
+                "as_of": as_of or "",  # a chain started "as of" a time judges its deadlines from it
             },
         )
