@@ -292,6 +292,8 @@ def step_estimates(warehouse: Warehouse, workflow: str) -> dict[str, float]:
 def account_time_zones(warehouse: Warehouse) -> list[str]:
     try:
         relation = warehouse.manifest.resolve("dim_campaigns")
+        if not warehouse.columns(relation.schema, relation.name):  # not built yet (a fresh warehouse)
+            return []
         frame = warehouse.read(relation.schema, relation.name, ["account_time_zone"])
     except MopsError:
         return []
