@@ -68,19 +68,24 @@ def deployment_options(settings: Settings) -> dict[str, dict]:
     return built
 
 
-def deployments(settings: Settings):
-    """Every workflow as a deployment served from this process (`mops serve`)."""
-    from flows.workflow import run_workflow
+def deployments(settings: Settings, flow=None):
+    """Every workflow as a deployment served from this process (`mops serve`).
 
-    return [run_workflow.to_deployment(name=name, **o) for name, o in deployment_options(settings).items()]
+    `flow` is the flow as the application loads it (its entrypoint composes the agent catalog in the
+    process Prefect starts for each run); by default the engine's own flow object.
+    """
+    if flow is None:
+        from flows.workflow import run_workflow as flow
+
+    return [flow.to_deployment(name=name, **o) for name, o in deployment_options(settings).items()]
 
 
-def serve_all(settings: Settings, port: int, console) -> None:
+def serve_all(settings: Settings, port: int, console, flow=None) -> None:
     """Serve on the Prefect server this process already uses (`mops server start`), else start one here."""
     if os.environ.get("PREFECT_API_URL"):
         from prefect import serve
 
-        built = deployments(settings)
+        built = deployments(settings, flow)
         ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
         console.print(f"Prefect UI: {ui}  (deployments: {', '.join(d.name for d in built)})")
         serve(*built)
@@ -98,7 +103,7 @@ def serve_all(settings: Settings, port: int, console) -> None:
         os.environ["PREFECT_API_URL"] = url
         from prefect import serve
 
-        built = deployments(settings)
+        built = deployments(settings, flow)
         console.print(f"Prefect UI: http://127.0.0.1:{port}  (deployments: {', '.join(d.name for d in built)})")
         serve(*built)
     finally:

@@ -54,15 +54,25 @@ def ensure_pool(name: str) -> bool:
     return False
 
 
+def worker_flow(settings: Settings):
+    """The workflow flow loaded from the application's entrypoint: each run's process composes the catalog.
+
+    Prefect runs a deployment's flow in a new process (a worker's, or a spawned child of `mops serve`);
+    loaded from this source, that process imports the entrypoint, not just the engine.
+    """
+    from flows.workflow import run_workflow
+
+    return run_workflow.from_source(source=str(settings.project_dir), entrypoint=ENTRYPOINT)
+
+
 def deploy_all(settings: Settings) -> list[Deployed]:
     """Register (or update) one deployment per workflow spec on the settings' work pool."""
     check_deployable(settings)
     from flows.serve import deployment_options
-    from flows.workflow import run_workflow
 
     options = deployment_options(settings)
     ensure_pool(settings.work_pool)
-    flow = run_workflow.from_source(source=str(settings.project_dir), entrypoint=ENTRYPOINT)
+    flow = worker_flow(settings)
     deployed = []
     for name, option in options.items():
         deployment_id = flow.deploy(

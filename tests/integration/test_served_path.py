@@ -84,6 +84,45 @@ def served(tmp_path_factory):
             shutil.rmtree(settings.var_path / "prefect", ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def served_duckdb(built_warehouse, tmp_path_factory):
+    """`mops serve` on a copy of the built demo DuckDB warehouse, on a real persistent server."""
+    import duckdb
+
+    root = tmp_path_factory.mktemp("served_duckdb")
+    settings = make_settings(root, prefect_port=_free_port())
+    shutil.copy(built_warehouse.settings.warehouse_path, settings.warehouse_path)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # only this test's runs in ops.*
+        con.execute("drop schema if exists ops cascade")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        MOPS_WAREHOUSE=str(settings.warehouse_path),
+        MOPS_LANDING_DIR=str(built_warehouse.settings.landing_path),
+        MOPS_VAR_DIR=str(settings.var_path),
+        MOPS_PREFECT_PORT=str(settings.prefect_port),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    api, _, _ = server.start(settings)
+    serving = None
+    try:
+        log = (root / "serve.log").open("w")
+        serving = subprocess.Popen(
+            [str(BIN / "mops"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        yield settings, api, root / "serve.log"
+    finally:
+        if serving is not None:
+            os.killpg(serving.pid, 15)
+            serving.wait(timeout=60)
+        server.stop(settings)
+
+
+def _deployed(api: str) -> bool:
+    with _client(api) as client:
+        names = {d.name for d in client.read_deployments()}
+    return {"daily", "pacing", "reoptimize"} <= names
+
+
 def _client(api: str):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -126,13 +165,36 @@ def _final(api: str, flow_run_id, seconds: float = 900.0):
 
 
 def test_daily_then_pacing_triggers_reoptimize_on_the_worker_with_its_approval_resumed_in_prefect(served):
+    settings, api, deployed, worker_log = served
+    assert "deployed daily (schedule) on pool mops-e2e" in deployed
+    assert "deployed reoptimize (event)" in deployed
+
+    def records(sql: str):
+        with PostgresWarehouse(settings) as warehouse:
+            return warehouse.query(sql)
+
+    _daily_pacing_reoptimize(api, worker_log, records)
+
+
+def test_the_same_with_mops_serve_on_the_embedded_warehouse(served_duckdb):
+    from mops.core.warehouse.adapter import DuckDBWarehouse
+
+    settings, api, serve_log = served_duckdb
+
+    def records(sql: str):
+        with DuckDBWarehouse(settings, read_only=True) as warehouse:
+            return warehouse.query(sql)
+
+    _daily_pacing_reoptimize(api, serve_log, records)
+
+
+def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
+    """daily through its deployment, pacing's event triggers reoptimize, its approval resumed via the API."""
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.flow_runs import resume_flow_run
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    settings, api, deployed, worker_log = served
-    assert "deployed daily (schedule) on pool mops-e2e" in deployed
-    assert "deployed reoptimize (event)" in deployed
+    _wait_for("the deployments", lambda: _deployed(api), 120)
 
     daily = _run_deployment(api, "daily", {"run_date": DEMO_END_DATE, "as_of": AS_OF, "approvals": "defer"})
     daily = _final(api, daily.id)
@@ -173,9 +235,8 @@ def test_daily_then_pacing_triggers_reoptimize_on_the_worker_with_its_approval_r
     assert reoptimize.name == f"reoptimize {DEMO_END_DATE}"
     assert {"workflow:reoptimize", "trigger:event", "actor:event-from-pacing"} <= set(reoptimize.tags)
 
-    with PostgresWarehouse(settings) as warehouse:
-        runs = warehouse.query("select workflow, status, event_chain from ops.workflow_runs order by started_at")
-        applied = warehouse.query("select workflow, status, decided_by from ops.applied_decisions")
+    runs = records("select workflow, status, event_chain from ops.workflow_runs order by started_at")
+    applied = records("select workflow, status, decided_by from ops.applied_decisions")
     assert runs.workflow.tolist() == ["daily", "pacing", "reoptimize"]
     assert runs.event_chain.tolist()[-1] == '["pacing"]'
     approved = applied[(applied.workflow == "reoptimize") & (applied.status == "approved")]

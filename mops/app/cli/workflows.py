@@ -105,5 +105,7 @@ def serve(
 ) -> None:
     """Start a local Prefect server (UI) and serve every workflow as a deployment with its schedule/trigger."""
     from flows.serve import serve_all
+    from mops.app.deploy import worker_flow
 
-    serve_all(get_settings(), port, console)
+    settings = get_settings()
+    serve_all(settings, port, console, worker_flow(settings))
