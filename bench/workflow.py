@@ -119,6 +119,7 @@ def caller(settings, server_up: bool) -> dict:
 
 
 def main() -> None:
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")  # run logs go to the API only
     from mops.app.catalog import compose
 
     compose()  # the application wires the agent catalog into the engine

@@ -13,6 +13,22 @@ console = Console()
 
 # When the caller began waiting (set by main(), epoch seconds): the start of a run's measured wall time.
 CALLER_STARTED_AT: float | None = None
+
+
+def process_started_at() -> float:
+    """When this process started (epoch seconds), interpreter start-up and imports included (Linux /proc)."""
+    import os
+    import time
+
+    try:
+        with open("/proc/self/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of stat(5): ticks after boot
+        return time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.time()
+
+
 # The persistent Prefect server this process uses (None: each flow run starts a temporary one).
 PREFECT_SERVER_URL: str | None = None
 
