@@ -47,7 +47,7 @@ def shoot(api: str, flow_run_id, name: str, tabs: list[str]) -> list[Path]:
         time.sleep(3)  # the graph draws after the data arrives
         for tab in tabs:
             if tab != "Logs":
-                page.get_by_role("tab", name=tab).first.click()
+                page.get_by_text(tab, exact=True).first.click()
                 page.wait_for_load_state("networkidle")
                 time.sleep(2)
             target = OUT / f"{name}-{tab.lower().replace(' ', '-')}.png"

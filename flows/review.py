@@ -41,10 +41,13 @@ def approval_form(decisions: list[Decision]):
     from prefect.input import RunInput
 
     class ApprovalForm(RunInput):
-        reviewer: str = Field(default="", description="who decides (recorded as prefect-ui:<reviewer>)")
+        reviewer: str = Field(default="", description="who decides (recorded as prefect-ui:NAME)")
         decisions: list[ReviewRow] = Field(default_factory=list)
 
-    rows = [ReviewRow(subject=d.subject, amount=d.value, confidence=d.confidence) for d in decisions]
+    rows = [
+        ReviewRow(subject=d.subject, amount=None if d.value is None else round(d.value, 4), confidence=d.confidence)
+        for d in decisions
+    ]
     return ApprovalForm.with_initial_data(
         description="Approve or reject each decision, then submit. `mops approve RUN_ID` works as well.",
         decisions=rows,
