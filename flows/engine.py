@@ -15,9 +15,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flows import observe
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
+from flows.ui_approvals import wait_for_decisions
 from flows.waits import announce_approval_wait
 from mops.core import interrupts
 from mops.core.base import utcnow
@@ -191,7 +193,10 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
             rule.approvals_needed,
         )
         if run.approvals_mode == "wait":
-            record = store.wait(run.run_id, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait)
+            observe.approval_waiting(run.run_id, planned.id, [d.subject for d in needing], rule.timeout_minutes)
+            record = wait_for_decisions(  # the Prefect UI's form or `mops approve`
+                store, run.run_id, needing, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait
+            )
             _audit_decided(run, record)
         items += [
             {"subject": i["subject"], "value": i["value"], "status": i["status"], "decided_by": i["decided_by"]}

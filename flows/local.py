@@ -28,9 +28,15 @@ def _quiet_prefect():
 
 
 def run_once(settings: Settings, workflow: str, run_date: date, mode: str = "live", chain=(), **options) -> RunSummary:
+    """One flow run in this process, tagged with its workflow, trigger kind and actor (who ran it)."""
+    from prefect import tags
+
+    from flows.observe import local_actor, run_tags
     from flows.workflow import run_workflow
 
-    with _quiet_prefect():
+    trigger = "event" if chain else "backfill" if mode == "backfill" else "manual"
+    actor = f"event-from-{chain[-1]}" if chain else local_actor()
+    with _quiet_prefect(), tags(*run_tags(workflow, trigger, actor)):
         return run_workflow(workflow, run_date.isoformat(), mode=mode, event_chain=",".join(chain), **options)
 
 
@@ -70,13 +76,19 @@ def run_with_events(
     if on_summary:
         on_summary(summary)
     summaries = [summary]
+    options.pop("caller_started_at", None)  # only the first run kept the caller waiting from the start
     for target, event_chain in started:
         summaries += run_with_events(settings, target, run_date, on_summary, event_chain, **options)
     return summaries
 
 
 def backfill(
-    settings: Settings, workflow: str, first: date, last: date, on_summary: Callable[[RunSummary], None] | None = None
+    settings: Settings,
+    workflow: str,
+    first: date,
+    last: date,
+    on_summary: Callable[[RunSummary], None] | None = None,
+    **options,
 ) -> list[RunSummary]:
     """One run per day, oldest first; outputs are partitioned by run context, so each day is idempotent."""
     if last < first:
@@ -84,7 +96,8 @@ def backfill(
     summaries = []
     day = first
     while day <= last and not interrupts.stop_requested():  # a stop ends the backfill after that day's record
-        summary = run_once(settings, workflow, day, mode="backfill")
+        summary = run_once(settings, workflow, day, mode="backfill", **options)
+        options.pop("caller_started_at", None)
         if on_summary:
             on_summary(summary)
         summaries.append(summary)

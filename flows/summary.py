@@ -59,6 +59,7 @@ class RunSummary(BaseModel):
     critical_path_s: float = 0.0
     overhead_s: float = 0.0
     overhead_share: float = 0.0
+    startup_s: float = 0.0  # of wall_s: what the caller waited before the flow body began
     started_events: list[str] = Field(default_factory=list)
     stopped_events: list[str] = Field(default_factory=list)
     # agents.* table -> run ids of its rows under this run's context, when they come from more than one run

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import observe
 from flows.approvals import ApprovalStore
 from flows.engine import (
     RunSettings,
@@ -67,12 +68,17 @@ def _tell(workflow: str, step: str, outcome: StepOutcome | None) -> None:
 def step_task(planned: PlannedStep, context: RunContext, run: RunSettings) -> StepOutcome:
     """One step: a dbt command or one agent (the runtime gates, runs, validates and writes)."""
     _tell(run.workflow, planned.id, None)
+    observe.step_started(planned.id, context.stale_inputs)
     outcome = execute_step(planned, context, run)
     _tell(run.workflow, planned.id, outcome)
-    logger = get_run_logger()
-    log = logger.info if outcome.status == "succeeded" else logger.warning
-    log("%s %s in %.2f s %s", planned.id, outcome.status, outcome.duration_s, outcome.message)
+    observe.step_finished(outcome)
     return outcome
+
+
+def _halted(outcome: StepOutcome) -> None:
+    """Steps halted by a failed upstream never become tasks: the flow run's log says so."""
+    if outcome.status == "halted":
+        observe.step_finished(outcome)
 
 
 def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
@@ -91,7 +97,7 @@ def emitted_events(outcomes: dict[str, StepOutcome], plan) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@flow(name="mops-workflow", flow_run_name="{workflow}-{run_date}", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="mops-workflow", flow_run_name=observe.flow_run_name, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def run_workflow(
     workflow: str,
     run_date: str | None = None,
@@ -100,13 +106,19 @@ def run_workflow(
     as_of: str | None = None,
     run_id: str | None = None,
     approvals: str = "wait",
+    caller_started_at: float | None = None,
 ) -> RunSummary:
-    """Run one workflow spec for one day; returns the run summary (also recorded in ops)."""
+    """Run one workflow spec for one day; returns the run summary (also recorded in ops).
+
+    `caller_started_at` (epoch seconds) is when the caller began waiting (the CLI's process start),
+    so the recorded wall time and overhead include the wait before the first step.
+    """
     settings = get_settings()
     plan, catalog = load_plan(settings, workflow)
     require_reviewed(plan, settings)
     chain = [c for c in event_chain.split(",") if c]
-    day = date.fromisoformat(run_date) if run_date else (utcnow() - timedelta(days=1)).date()
+    day = observe.resolve_run_date(run_date, observe.scheduled_start())
+    observe.tag_deployment_run(workflow, chain)
     spec_context = plan.spec.context
     context = RunContext.for_day(
         day,
@@ -125,11 +137,13 @@ def run_workflow(
         interrupts.cooperative(),
         warehouse_lock(settings, what=f"run {context.run_id} of {workflow}"),
     ):
-        return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of)
+        return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at)
 
 
-def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -> RunSummary:
+def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at) -> RunSummary:
     wall = time.perf_counter()
+    # the caller's wait before this point (process start, Prefect server, flow run creation) counts too
+    startup_s = max(time.time() - caller_started_at, 0.0) if caller_started_at else 0.0
     workflow = plan.spec.name
     started = datetime.fromisoformat(as_of) if as_of else utcnow()
     offset = started - utcnow()
@@ -157,8 +171,8 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             actor=resolve_actor(settings),
         )
         interrupts.check()
-        outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run))
-        wall_s = time.perf_counter() - wall
+        outcomes = run_plan(plan, context, run, lambda planned, ctx: step_task.submit(planned, ctx, run), _halted)
+        wall_s = time.perf_counter() - wall + startup_s
         kpi = overhead(plan, outcomes, wall_s)
         summary = RunSummary(
             run_id=context.run_id,
@@ -171,6 +185,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
             event_chain=chain,
             steps=[outcomes[s].summary() for s in plan.order if s in outcomes],
             events=emitted_events(outcomes, plan),
+            startup_s=startup_s,
             output_runs=output_sources(session.get(), context),
             **kpi,
         )
@@ -196,7 +211,8 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of) -
         raise
     finally:
         session.release()
-    _publish(summary)
+    _publish(summary, as_of)
+    observe.run_finished(summary)
     return summary
 
 
@@ -207,19 +223,24 @@ def _record_interrupted(session: WarehouseSession, row: dict, error: BaseExcepti
         record_interrupted(session.get(), row, error)
 
 
-def _publish(summary: RunSummary) -> None:
+def _publish(summary: RunSummary, as_of: str | None = None) -> None:
     """Summary (and the report, where one was written) as Prefect artifacts; events to Prefect's bus."""
     from prefect.artifacts import create_markdown_artifact
     from prefect.events import emit_event
 
-    key = f"mops-{summary.workflow}".replace("_", "-")
+    key = observe.summary_key(summary.workflow)
     create_markdown_artifact(markdown_summary(summary), key=key, description=f"mops {summary.workflow} run")
     for step in summary.steps:
         report = step.artifacts.get("report.md")
         if report:
             with open(report) as handle:
-                create_markdown_artifact(handle.read(), key="mops-report", description="performance report")
+                create_markdown_artifact(
+                    handle.read(),
+                    key=observe.report_key(summary.workflow),
+                    description=f"performance report of {summary.workflow}",
+                )
     for name in summary.events:
+        observe.event_emitted(name, summary.workflow)
         emit_event(
             event=name,
             resource={"prefect.resource.id": f"mops.workflow.{summary.workflow}", "mops.run_id": summary.run_id},
@@ -227,5 +248,6 @@ def _publish(summary: RunSummary) -> None:
                 "run_date": summary.run_date,
                 "chain": ",".join([*summary.event_chain, summary.workflow]),
                 "source_run_id": summary.run_id,
+                "as_of": as_of or "",  # a chain started "as of" a time judges its deadlines from it
             },
         )

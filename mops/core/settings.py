@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     def audit_head_path(self) -> Path:
         """The ledger's head hash, kept outside the warehouse so a rewritten chain is detected."""
         return self.var_path / "audit" / "head.json"
+    # Port of the persistent local Prefect server (`mops server start`); its database lives under var/prefect.
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    # Prefect work pool (process type) that `mops deploy` puts every workflow on; workers poll it.
+    work_pool: str = "mops"
 
     @field_validator("reporting_currency")
     @classmethod

@@ -54,7 +54,8 @@ def test_sequential_and_parallel_order_comes_from_reads_and_writes(engine):
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mops-pipe"])))
-        reports = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mops-report"])))
+        report_key = ArtifactFilter(key=ArtifactFilterKey(any_=["mops-pipe-report"]))
+        reports = client.read_artifacts(artifact_filter=report_key)
     assert any(summary.run_id in a.data and "| attribution | ok |" in a.data for a in artifacts)
     assert any("conversions:" in r.data for r in reports)
 

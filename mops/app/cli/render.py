@@ -83,7 +83,9 @@ def run_summary(summary: RunSummary) -> None:
         )
     console.print(table)
     console.print(
-        f"wall {summary.wall_s:.1f} s, critical path {summary.critical_path_s:.1f} s, orchestration overhead "
+        f"wall {summary.wall_s:.1f} s"
+        + (f" (from the command's start; {summary.startup_s:.1f} s before the flow began)" if summary.startup_s else "")
+        + f", critical path {summary.critical_path_s:.1f} s, orchestration overhead "
         f"{summary.overhead_s:.2f} s ({summary.overhead_share:.1%}); {escape(summary.context)}"
     )
     for step in summary.steps:

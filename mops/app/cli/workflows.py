@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mops.app.cli import render
+from mops.app.cli import common, render
 from mops.app.cli.common import catalog, console, fail
 from mops.core.settings import get_settings
 
@@ -109,8 +109,10 @@ def run_command(
     guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
     try:
         show_progress()
+        common.say_which_prefect_server()
+        waited = {"caller_started_at": common.CALLER_STARTED_AT} if common.CALLER_STARTED_AT else {}
         with temporary_server():  # Prefect's temporary server dies with this process, even on kill -9
-            summaries = _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of)
+            summaries = _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of, waited)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     guard.record_runs(s.model_dump() for s in summaries)
@@ -121,16 +123,17 @@ def run_command(
         raise typer.Exit(1)
 
 
-def _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of) -> list:
+def _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of, waited: dict) -> list:
     from datetime import date, timedelta
 
     from flows.local import backfill, run_with_events
 
     if first and last:
-        return backfill(settings, workflow, date.fromisoformat(first), date.fromisoformat(last), render.run_summary)
+        first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
+        return backfill(settings, workflow, first_day, last_day, render.run_summary, **waited)
     day = date.fromisoformat(run_date) if run_date else date.today() - timedelta(days=1)
     options = {"as_of": as_of} if as_of else {}
-    return run_with_events(settings, workflow, day, render.run_summary, approvals=approvals, **options)
+    return run_with_events(settings, workflow, day, render.run_summary, approvals=approvals, **waited, **options)
 
 
 @app.command()
@@ -139,5 +142,7 @@ def serve(
 ) -> None:
     """Start a local Prefect server (UI) and serve every workflow as a deployment with its schedule/trigger."""
     from flows.serve import serve_all
+    from mops.app.deploy import worker_flow
 
-    serve_all(get_settings(), port, console)
+    settings = get_settings()
+    serve_all(settings, port, console, worker_flow(settings))

@@ -1,0 +1,153 @@
+"""Approvals in the Prefect UI: a waiting step pauses its flow run with a typed input form.
+
+The request is first written to the approval store (flows/approvals.py) as always, so `mops approve`
+keeps working; then, when the run talks to a Prefect server a reviewer can open, the flow run pauses
+with one form row per decision (subject, amount, confidence, approve or reject, a reason). Whichever
+path decides, the store holds the decisions and the run records them the same way:
+- a reviewer submits the form in the UI: its rows are written to the store (decided by `prefect-ui:<who>`);
+- someone runs `mops approve`: a watcher sees the store change and resumes the paused run itself;
+- nobody decides: at expiry the watcher resumes the run and the pending items become `expired`.
+Rows left undecided in the form pause the run again until the request expires.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from flows import observe
+from flows.approvals import ApprovalStore
+from mops.core.base import utcnow
+from mops.core.runtime.agent import Decision
+
+
+class ReviewRow(BaseModel):
+    """One decision waiting for a reviewer."""
+
+    subject: str
+    amount: float | None = Field(default=None, description="the decision's value, e.g. +0.30 = +30% budget")
+    confidence: float
+    decision: Literal["pending", "approve", "reject"] = "pending"
+    reason: str = Field(default="", description="why (kept in the run's log)")
+
+
+def approval_form(decisions: list[Decision]):
+    """The RunInput the UI renders: prefilled rows, one per decision."""
+    from prefect.input import RunInput
+
+    class ApprovalForm(RunInput):
+        reviewer: str = Field(default="", description="who decides (recorded as prefect-ui:NAME)")
+        decisions: list[ReviewRow] = Field(default_factory=list)
+
+    rows = [
+        ReviewRow(subject=d.subject, amount=None if d.value is None else round(d.value, 4), confidence=d.confidence)
+        for d in decisions
+    ]
+    return ApprovalForm.with_initial_data(
+        description="Approve or reject each decision, then submit. `mops approve RUN_ID` works as well.",
+        decisions=rows,
+    )
+
+
+def in_prefect_ui() -> bool:
+    """Pause only where a reviewer can reach the UI: a flow run on a server (not a temporary one)."""
+    from prefect.context import FlowRunContext
+    from prefect.settings import PREFECT_API_URL
+
+    return FlowRunContext.get() is not None and bool(PREFECT_API_URL.value())
+
+
+def wait_for_decisions(
+    store: ApprovalStore,
+    run_id: str,
+    decisions: list[Decision],
+    poll_seconds: float,
+    sleep=time.sleep,
+    on_wait=None,
+) -> dict:
+    """Block until the request is decided (UI or CLI) or expired; returns the store's final record."""
+    if in_prefect_ui():
+        try:
+            _pause_until_decided(store, run_id, decisions, poll_seconds)
+        except RuntimeError as exc:  # e.g. another step already paused this run: fall back to the store
+            observe.tell("approval form unavailable (%s); waiting on `mops approve`", exc, warning=True)
+    return store.wait(run_id, poll_seconds, sleep, on_wait=on_wait)
+
+
+def _pending(store: ApprovalStore, run_id: str) -> tuple[list[dict], datetime]:
+    record = store.read(run_id)
+    return [i for i in record["items"] if i["status"] == "pending"], datetime.fromisoformat(record["expires_at"])
+
+
+def _pause_until_decided(store: ApprovalStore, run_id: str, decisions: list[Decision], poll_seconds: float) -> None:
+    from prefect.context import FlowRunContext
+    from prefect.exceptions import FlowPauseTimeout
+    from prefect.flow_runs import pause_flow_run
+
+    flow_run_id = FlowRunContext.get().flow_run.id
+    round_ = 0
+    while True:
+        pending, expires = _pending(store, run_id)
+        left = (expires - utcnow()).total_seconds()
+        if not pending or left <= 0:
+            return
+        round_ += 1
+        waiting = [d for d in decisions if d.subject in {i["subject"] for i in pending}]
+        done = threading.Event()
+        watcher = threading.Thread(
+            target=_watch, args=(store, run_id, flow_run_id, poll_seconds, done), daemon=True, name="mops-approval"
+        )
+        watcher.start()
+        try:
+            form = pause_flow_run(
+                wait_for_input=approval_form(waiting),
+                timeout=math.ceil(left) + 60,  # the watcher resumes at expiry; this is the backstop
+                poll_interval=max(poll_seconds, 0.2),
+                key=f"approval-{run_id}-{round_}",
+            )
+        except FlowPauseTimeout:
+            return
+        finally:
+            done.set()
+            watcher.join()
+        _apply(store, run_id, form)
+
+
+def _apply(store: ApprovalStore, run_id: str, form) -> None:
+    """The form's decided rows go to the store; rows already decided elsewhere are left as they are."""
+    from flows.approvals import ApprovalError
+
+    by = f"prefect-ui:{form.reviewer or 'reviewer'}"
+    for row in form.decisions:
+        if row.decision == "pending":
+            continue
+        try:
+            store.decide(run_id, row.decision == "approve", [row.subject], by=by)
+        except ApprovalError as exc:  # decided meanwhile by `mops approve`, or expired
+            observe.tell("approval of %s from the UI not recorded: %s", row.subject, exc, warning=True)
+            continue
+        note = f": {row.reason}" if row.reason else ""
+        observe.tell("%s %sd %s in the Prefect UI%s", by, row.decision, row.subject, note)
+
+
+def _watch(store: ApprovalStore, run_id: str, flow_run_id, poll_seconds: float, done: threading.Event) -> None:
+    """Resume the paused run when the store is decided (`mops approve`) or the request expires."""
+    from prefect.exceptions import FlowPauseTimeout, NotPausedError
+    from prefect.flow_runs import resume_flow_run
+
+    while not done.wait(max(poll_seconds, 0.2)):
+        pending, expires = _pending(store, run_id)
+        if pending and utcnow() < expires:
+            continue
+        try:
+            resume_flow_run(flow_run_id, run_input={"reviewer": "", "decisions": []})
+        except NotPausedError:  # not paused yet (or resumed by the UI meanwhile: `done` is set then)
+            continue
+        except (RuntimeError, FlowPauseTimeout) as exc:
+            observe.tell("could not resume the paused run: %s", exc, warning=True)
+        return

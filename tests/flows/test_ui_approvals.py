@@ -1,0 +1,93 @@
+"""Approvals in the Prefect UI: the paused run's form, resumed through Prefect's API as the UI does."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flows.local import run_once
+from tests.flows.test_policies import DAY, MORNING_AFTER, applied, budget_spec, step
+
+
+def _paused_run(timeout_s: float = 60.0):
+    """The flow run once it is Paused, and the form schema the UI renders for it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if "workflow:budget" in r.tags]
+            if runs:
+                keyset = runs[0].state.state_details.run_input_keyset
+                schema = client.read_flow_run_input(runs[0].id, keyset["schema"])
+                return runs[0], schema
+            time.sleep(0.2)
+    raise AssertionError("no paused budget run")
+
+
+def _run_in_thread(settings):
+    result = {}
+
+    def run() -> None:
+        result["summary"] = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_a_reviewer_approves_in_the_prefect_ui_form_and_the_same_records_are_written(engine):
+    import json
+
+    from prefect.flow_runs import resume_flow_run
+
+    settings, specs = engine
+    budget_spec(specs, timeout=2.0)
+    thread, result = _run_in_thread(settings)
+    run, schema = _paused_run()
+    form = json.loads(schema)
+    rows = form["properties"]["decisions"]
+    assert rows["default"] == [
+        {"subject": "google_ads", "amount": 0.3, "confidence": 0.9, "decision": "pending", "reason": ""}
+    ]  # one row per decision above the threshold; meta_ads (5%) is applied automatically
+    resume_flow_run(
+        run.id,
+        run_input={
+            "reviewer": "alice",
+            "decisions": [
+                {"subject": "google_ads", "amount": 0.3, "confidence": 0.9, "decision": "approve", "reason": "ok"}
+            ],
+        },
+    )
+    thread.join(timeout=60)
+    statuses = {a.subject: (a.status, a.decided_by) for a in step(result["summary"], "budget").approvals}
+    assert statuses == {"google_ads": ("approved", "prefect-ui:alice"), "meta_ads": ("auto_applied", None)}
+    rows = applied(settings)
+    assert rows.status.tolist() == ["approved", "auto_applied"]
+    assert rows.decided_by.tolist()[0] == "prefect-ui:alice"
+
+
+def test_a_form_submitted_undecided_pauses_again_and_a_rejection_is_recorded(engine):
+    from prefect.flow_runs import resume_flow_run
+
+    settings, specs = engine
+    budget_spec(specs, timeout=2.0)
+    thread, result = _run_in_thread(settings)
+    run, _ = _paused_run()
+    resume_flow_run(run.id, run_input={"reviewer": "bob", "decisions": []})  # nothing decided: wait on
+    time.sleep(1.0)
+    again, _ = _paused_run()
+    assert again.id == run.id
+    resume_flow_run(
+        run.id,
+        run_input={
+            "reviewer": "bob",
+            "decisions": [{"subject": "google_ads", "confidence": 0.9, "decision": "reject", "reason": "too much"}],
+        },
+    )
+    thread.join(timeout=60)
+    assert {a.subject: a.status for a in step(result["summary"], "budget").approvals}["google_ads"] == "rejected"
+    assert applied(settings).decided_by.tolist()[0] == "prefect-ui:bob"
