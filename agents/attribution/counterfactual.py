@@ -90,11 +90,19 @@ def session_design(
             row += 1
         last_row.append(row - 1)
     features = sparse.csr_matrix((values, (rows, cols)), shape=(row, n + bins * n * n))
-    return Design(features, np.array(outcome), np.array(key_of_row), np.array(last_row), list(channels))
+    return Design(
+        features,
+        np.array(outcome, dtype=bool),
+        np.array(key_of_row, dtype=np.int64),
+        np.array(last_row, dtype=np.int64),
+        list(channels),
+    )
 
 
 def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """Maximum likelihood own/carry hazards for journeys weighted by `counts` per key (>= 0)."""
+    if design.n_params == 0 or not design.converted.any():
+        return np.zeros(design.n_params)  # nothing converted: no cause to estimate
     weight = counts[design.key_of_row].astype(float)
     y = design.converted
     z = design.features

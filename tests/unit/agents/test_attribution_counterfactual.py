@@ -155,3 +155,22 @@ def test_recent_and_older_earlier_touches_are_separate_features():
     middle = design.features.toarray()[1]
     assert middle[n + n * n + 0 * n + 1] == 1  # a -> b: 98 h apart, older
     assert design.features.shape[1] == n + 2 * n * n
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[], [("a > b", "5 > 0", None)], [("a", "0", 10.0)]],
+    ids=["no journeys", "no conversion", "one conversion"],
+)
+def test_degenerate_inputs_give_valid_outputs(rows):
+    from tests.unit.agents.test_attribution_models import paths_frame
+
+    frame = paths_frame(rows) if rows else paths_frame([("a", "0", None)]).iloc[:0]
+    result = AGENT.run(
+        {"fct_conversion_paths": frame},
+        RunContext.for_day(DAY, attribution_model="counterfactual"),
+        AttributionParameters(bootstrap_samples=20),
+    )
+    credit = result.outputs["attribution_credit"]
+    assert len(credit) == sum(value is not None for *_, value in rows)
+    assert credit.credit.sum() == pytest.approx(float(len(credit)))
