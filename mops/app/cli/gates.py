@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mops.core.errors import MopsError
 from mops.core.settings import get_settings
 
 gates_app = typer.Typer(help="Validation gates: accept a new volume level, audited.", no_args_is_help=True)
@@ -27,8 +28,12 @@ def accept(
     from mops.core.ops.volumes import accept_level
     from mops.core.warehouse.adapter import open_warehouse
 
-    with open_warehouse(get_settings()) as warehouse:
-        accepted = accept_level(OpsLog(warehouse), agent, input_name, by or getpass.getuser(), reason)
+    try:
+        with open_warehouse(get_settings()) as warehouse:
+            accepted = accept_level(OpsLog(warehouse), agent, input_name, by or getpass.getuser(), reason)
+    except MopsError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
     for row in accepted:
         console.print(
             f"accepted {escape(row['input'])} for {escape(agent)} at {row['rows']:,} rows "
