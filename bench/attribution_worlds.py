@@ -140,9 +140,10 @@ def main() -> None:
         results.setdefault("worlds", {})
     for world_name in args.worlds:
         for scale in args.scales:
-            results["worlds"].setdefault(world_name, {})[f"{scale:g}x"] = evaluate(
-                world_name, scale, args.bootstrap, tuple(args.models)
-            )
+            measured = evaluate(world_name, scale, args.bootstrap, tuple(args.models))
+            earlier = results["worlds"].setdefault(world_name, {}).get(f"{scale:g}x", {}).get("models", {})
+            measured["models"] = {**earlier, **measured["models"]}  # a run of some models keeps the others
+            results["worlds"][world_name][f"{scale:g}x"] = measured
     worst = {}
     for scales in results["worlds"].values():
         for measured in scales.values():

@@ -33,6 +33,7 @@ from agents.attribution.journeys import SEPARATOR
 
 RIDGE = 1e-3  # per parameter, in units of journeys: keeps pairs the data never show at 0
 MIN_HAZARD = 1e-12
+RECENT_HOURS = 96.0  # an earlier touch this recent has its own effect (a return visit comes within days)
 
 
 @dataclass(frozen=True)
@@ -50,34 +51,58 @@ class Design:
         return self.features.shape[1]
 
 
-def session_design(paths: list[str], converted: np.ndarray, channels: list[str]) -> Design:
-    """One row per touch of each path key; column j < n: own channel j; n + c * n + d: earlier c touches, own d."""
+def session_design(
+    paths: list[str], converted: np.ndarray, channels: list[str], hours: list[str] | None = None
+) -> Design:
+    """One row per touch of each path key; column j < n: own channel j; then earlier touches by pair.
+
+    Without `hours`: column n + c * n + d counts earlier touches of c for a session of d. With `hours` (each
+    touch's hours before the journey's end), earlier touches less than RECENT_HOURS before the session count
+    in n + c * n + d, older ones in n + n * n + c * n + d.
+    """
     n = len(channels)
+    bins = 1 if hours is None else 2
     index = {c: i for i, c in enumerate(channels)}
     rows, cols, values, outcome, key_of_row, last_row = [], [], [], [], [], []
     row = 0
     for key, path in enumerate(paths):
         seq = [index[c] for c in path.split(SEPARATOR)]
-        counts = np.zeros(n)
+        at = [float(h) for h in hours[key].split(SEPARATOR)] if hours is not None else [0.0] * len(seq)
+        recent, older = np.zeros(n), np.zeros(n)
+        oldest_recent = 0
         for position, own in enumerate(seq):
+            if position:
+                recent[seq[position - 1]] += 1
+            while hours is not None and oldest_recent < position and at[oldest_recent] - at[position] >= RECENT_HOURS:
+                recent[seq[oldest_recent]] -= 1
+                older[seq[oldest_recent]] += 1
+                oldest_recent += 1
             rows.append(row)
             cols.append(own)
             values.append(1.0)
-            for earlier in np.flatnonzero(counts):
-                rows.append(row)
-                cols.append(n + earlier * n + own)
-                values.append(counts[earlier])
+            for offset, counts in ((0, recent), (n * n, older)):
+                for earlier in np.flatnonzero(counts):
+                    rows.append(row)
+                    cols.append(n + offset + earlier * n + own)
+                    values.append(counts[earlier])
             outcome.append(bool(converted[key]) and position == len(seq) - 1)
             key_of_row.append(key)
-            counts[own] += 1
             row += 1
         last_row.append(row - 1)
-    features = sparse.csr_matrix((values, (rows, cols)), shape=(row, n + n * n))
-    return Design(features, np.array(outcome), np.array(key_of_row), np.array(last_row), list(channels))
+    features = sparse.csr_matrix((values, (rows, cols)), shape=(row, n + bins * n * n))
+    return Design(
+        features,
+        np.array(outcome, dtype=bool),
+        np.array(key_of_row, dtype=np.int64),
+        np.array(last_row, dtype=np.int64),
+        list(channels),
+    )
 
 
 def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """Maximum likelihood own/carry hazards for journeys weighted by `counts` per key (>= 0)."""
+    if design.n_params == 0 or not design.converted.any():
+        return np.zeros(design.n_params)  # nothing converted: no cause to estimate
     weight = counts[design.key_of_row].astype(float)
     y = design.converted
     z = design.features
@@ -109,7 +134,7 @@ def key_credit(design: Design, hazards: np.ndarray) -> np.ndarray:
     own = np.asarray(contributions[:, :n].todense())
     per_channel += own
     carry = contributions[:, n:].tocoo()
-    np.add.at(per_channel, (carry.row, carry.col // n), carry.data)
+    np.add.at(per_channel, (carry.row, (carry.col // n) % n), carry.data)
     eta = per_channel.sum(axis=1, keepdims=True)
     removal = np.exp(-(eta - per_channel)) - np.exp(-eta)
     total = removal.sum(axis=1, keepdims=True)
@@ -145,8 +170,16 @@ class CounterfactualModel:
     truncated at 0), applied to the resampled journey counts, so both sources of uncertainty are carried.
     """
 
-    def __init__(self, paths: list[str], converted: np.ndarray, channels: list[str], counts: np.ndarray, seed: int = 0):
-        self.design = session_design(paths, converted, channels)
+    def __init__(
+        self,
+        paths: list[str],
+        converted: np.ndarray,
+        channels: list[str],
+        counts: np.ndarray,
+        seed: int = 0,
+        hours: list[str] | None = None,
+    ):
+        self.design = session_design(paths, converted, channels, hours)
         self.converted = np.asarray(converted, dtype=bool)
         self.hazards = fit_hazards(self.design, counts)
         self.credit = key_credit(self.design, self.hazards)

@@ -72,7 +72,7 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
     if model not in DATA_DRIVEN:
         raise ValueError(f"unknown attribution model {model!r}")
     if model == "counterfactual":
-        return _counterfactual(keys, key_of_journey, journeys, channels, params.seed)
+        return _counterfactual(data, channels, params.seed)
 
     if model == "markov":
         design = markov.transition_design(keys["path"].tolist(), converted.tolist(), params.markov_order)
@@ -101,11 +101,21 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
     return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=refit, allocation_gap=gap)
 
 
-def _counterfactual(keys, key_of_journey, journeys, channels: list[str], seed: int) -> Fit:
-    """Per-conversion credit from the session-level conversion model (agents/attribution/counterfactual.py)."""
+def _counterfactual(data: Journeys, channels: list[str], seed: int) -> Fit:
+    """Per-conversion credit from the session-level conversion model (agents/attribution/counterfactual.py).
+
+    Keys are (path, touch times to the day, outcome): the model tells recent earlier touches from older ones.
+    """
+    touches = data.touches
+    days = (touches["hours_before_end"] // 24 * 24).astype(int).astype(str)
+    timing = days.groupby(touches["journey"]).agg(SEPARATOR.join).reindex(data.journeys.index).fillna("0")
+    journeys = data.journeys.assign(timing=timing)
+    grouped = journeys.groupby(["path", "timing", "is_converted"], sort=True)
+    keys = grouped.agg(n=("journey_id", "size"), value=("conversion_value", "mean")).reset_index()
+    key_of_journey = grouped.ngroup().to_numpy()
     converted = keys["is_converted"].to_numpy()
     counts = keys["n"].to_numpy().astype(float)
-    model = CounterfactualModel(keys["path"].tolist(), converted, channels, counts, seed)
+    model = CounterfactualModel(keys["path"].tolist(), converted, channels, counts, seed, keys["timing"].tolist())
     key_credit = model.credit * converted[:, None]
     credit = _journey_credit(key_credit, key_of_journey, journeys, channels)
     return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=model.conversions)

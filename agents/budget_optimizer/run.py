@@ -99,6 +99,11 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
     recommendations = _recommendations(
         fitted, held, failures, current, recommended, lower, upper, locked, curves, per_draw, flagged, params
     )
+    unidentified = recommendations.channel_id.isin([c for c in fitted if not fits[c].is_saturation_identified])
+    recommendations.loc[unidentified, "rationale"] += (
+        f"; the data show no saturation: the curve is not followed beyond {params.extrapolation_cap:g}x the"
+        " highest observed daily spend"
+    )
     decisions += _shift_decisions(recommendations, per_draw, fitted, spend_now, params)
     curve_rows = pd.DataFrame([fits[c].row for c in fitted], columns=list(CURVE_COLUMNS)).assign(
         objective=params.objective, outcome_source=params.outcome_source

@@ -1,7 +1,9 @@
-"""Attribution models against causal truth in both simulated worlds (bench/attribution_worlds.py at 1x).
+"""Attribution models against causal truth in both simulated worlds (bench/attribution_worlds.py).
 
-Measured (bench/results/attribution_worlds.json, 200 bootstrap samples): counterfactual 0.033 (lagged
-purchase) and 0.023 (funnel) at 1x, 0.068 and 0.024 at 10x; Markov 0.078/0.069 at 1x, Shapley 0.066/0.069.
+Measured (bench/results/attribution_worlds.json, 200 bootstrap samples), largest absolute share error:
+counterfactual 0.022 / 0.031 (lagged purchase, 1x / 10x) and 0.019 / 0.022 (funnel); Markov 0.078 / 0.081
+and 0.069 / 0.073; Shapley 0.066 / 0.065 and 0.069 / 0.073. Interval coverage of the counterfactual model's
+95% intervals: 56% of channels at 1x, 56% / 33% at 10x (below the 85% targeted: see DECISIONS).
 """
 
 from __future__ import annotations
@@ -11,12 +13,18 @@ import pytest
 from bench.attribution_worlds import evaluate
 
 pytestmark = pytest.mark.slow
+WORLDS = ["lagged_purchase", "funnel"]
 
 
-@pytest.mark.parametrize("world", ["lagged_purchase", "funnel"])
+@pytest.mark.parametrize("world", WORLDS)
 def test_counterfactual_is_within_005_of_the_truth_and_beats_the_path_models(world):
     result = evaluate(world, 1.0, 50, ("markov", "shapley", "last_touch", "counterfactual"))
-    models = result["models"]
-    error = {m: row["max_abs_share_error"] for m, row in models.items()}
+    error = {m: row["max_abs_share_error"] for m, row in result["models"].items()}
     assert error["counterfactual"] <= 0.05, error
     assert all(error["counterfactual"] < e for m, e in error.items() if m != "counterfactual"), error
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_counterfactual_is_within_005_of_the_truth_at_10x(world):
+    result = evaluate(world, 10.0, 20, ("counterfactual",))
+    assert result["models"]["counterfactual"]["max_abs_share_error"] <= 0.05, result["models"]

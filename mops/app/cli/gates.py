@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from mops.app.cli.common import console
+from mops.core.errors import MopsError
 from mops.core.settings import get_settings
 
 app = typer.Typer()
@@ -29,8 +30,12 @@ def accept(
     from mops.core.warehouse.adapter import open_warehouse
 
     settings = get_settings()
-    with open_warehouse(settings) as warehouse:
-        accepted = accept_level(OpsLog(warehouse), agent, input_name, resolve_actor(settings), reason)
+    try:
+        with open_warehouse(settings) as warehouse:
+            accepted = accept_level(OpsLog(warehouse), agent, input_name, resolve_actor(settings), reason)
+    except MopsError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
     for row in accepted:
         console.print(
             f"accepted {escape(row['input'])} for {escape(agent)} at {row['rows']:,} rows "

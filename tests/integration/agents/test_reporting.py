@@ -155,7 +155,9 @@ def test_report_totals_match_the_warehouse(warehouse):
     headline = f"Conversions in the window (GA4, attributed to channels): {int(conversions.n):,}"
     assert headline in html and headline in markdown
     assert "## Customer segments — _not available in this run_" in markdown  # segmentation did not run
-    recommendations = warehouse.query("select channel_id from agents.budget_recommendations_v1").channel_id
+    recommendations = warehouse.query(  # this context's rows (other tests may write other contexts to the build)
+        "select channel_id from agents.budget_recommendations_v1 where _mops_context_key = ?", [CONTEXT.key]
+    ).channel_id
     budget = markdown.split("## Budget recommendations")[1].split("\n## ")[0]
     assert len(recommendations) > 0 and budget.count("\n| ") == len(recommendations) + 1  # header + one per channel
 

@@ -192,3 +192,9 @@ def test_outcome_source_attribution_takes_the_credited_level(inputs):
     assert curves.loc["late_ads", "value_per_click"] == pytest.approx(8.0, rel=0.2)
     with pytest.raises(OutcomeUnavailable, match="run the attribution agent first"):
         AGENT.run(inputs, RunContext.for_day(END), params)
+
+
+def test_the_rationale_says_when_saturation_is_not_identified(result):
+    rec = result.outputs["budget_recommendations"].set_index("channel_id")
+    assert "the data show no saturation" in rec.loc["linear_ads", "rationale"]
+    assert "the data show no saturation" not in rec.loc["saturating_ads", "rationale"]
