@@ -205,11 +205,11 @@ def test_postgres_ingest_is_idempotent_replaces_re_exports_and_refuses_like_duck
 
         google_csv(
             landing / "google_ads/campaign_stats/a.csv",
-            [row.format(cost=2500000), row.replace("05-01", "05-02").format(cost=7)],
+            [row.format(cost=2500000), row.replace("05-01", "05-02").format(cost=700000)],
         )
         assert statuses() == {"google_ads/campaign_stats/a.csv": "replaced"}
         assert _raw_google(url) == [
-            ("google_ads/campaign_stats/a.csv", 7),
+            ("google_ads/campaign_stats/a.csv", 700000),
             ("google_ads/campaign_stats/a.csv", 2500000),
         ]
 
