@@ -62,6 +62,17 @@ def _column_entry(table: LandingTable, field) -> dict:
     return entry
 
 
+def _extras_column(table: LandingTable) -> dict:
+    """Unknown columns of a table holding personal data may hold personal data too: tagged PII alike."""
+    entry = {
+        "name": "_mops_extras",
+        "description": "JSON object of the file's columns the format does not know (null: none).",
+    }
+    if any(f.pii for f in table.fields):
+        entry["meta"] = {"pii": True}
+    return entry
+
+
 def source_yaml(registry: Registry, source: str) -> str:
     spec = registry.sources[source]
     tables = []
@@ -83,10 +94,7 @@ def source_yaml(registry: Registry, source: str) -> str:
                     {"name": "_mops_format_version", "description": "Format version the file matched."},
                     {"name": "_mops_row", "description": "Row number within the file."},
                     {"name": "_mops_loaded_at", "description": "When mops ingest loaded the file (UTC)."},
-                    {
-                        "name": "_mops_extras",
-                        "description": "JSON object of the file's columns the format does not know (null: none).",
-                    },
+                    _extras_column(table),
                 ],
             }
         )

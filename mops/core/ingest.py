@@ -197,22 +197,18 @@ def _ingest_file(
     return loaded_result(table, staged, rel, bool(replaced))
 
 
-def raw_columns(table: LandingTable) -> list[str]:
-    """The columns of a raw table copied from _mops_typed (the rest is provenance added at write)."""
-    return [f.name for f in table.fields] + ["_mops_format_version", "_mops_row", EXTRAS_COLUMN]
-
-
 def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> None:
     """Replace the file's rows and its log entry in one transaction: all of it or nothing."""
     loaded_at = utcnow()
-    columns = ", ".join(q(c) for c in raw_columns(table))
+    names, exprs = staged.raw_select(table)
+    columns, select = ", ".join(q(c) for c in names), ", ".join(exprs)
     con.execute("begin transaction")
     try:
         ensure_raw_table(con, table)
         con.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = ?", [rel])
         con.execute(
             f"insert into {RAW_SCHEMA}.{q(table.raw_table)} ({columns}, _mops_file, _mops_loaded_at) "
-            f"select {columns}, ?, ? from _mops_typed",
+            f"select {select}, ?, ? from _mops_typed",
             [rel, loaded_at],
         )
         con.execute(f"delete from {FILES_TABLE} where file_path = ?", [rel])

@@ -29,7 +29,6 @@ from mops.core.ingest import (
     file_log_row,
     loaded_result,
     q,
-    raw_columns,
     resolve_table,
     stage_file,
 )
@@ -70,10 +69,10 @@ def ensure_files_table(cursor) -> None:
             cursor.execute(f"alter table {FILES_TABLE} add column if not exists {name} {sql_type}")
 
 
-def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTable, rel: str, loaded_at):
+def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTable, staged: StagedFile, rel, loaded_at):
     """COPY the staged rows (plus provenance) into the raw table through a CSV file DuckDB writes."""
-    columns = raw_columns(table)
-    select = ", ".join(q(c) for c in columns)
+    columns, exprs = staged.raw_select(table)
+    select = ", ".join(exprs)
     with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
         # DuckDB writes NULL as an unquoted empty field and '' as "", which is how PostgreSQL's CSV reads them
         stage.execute(
@@ -93,7 +92,7 @@ def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: st
         with pg.cursor() as cursor:
             ensure_raw_table(cursor, table)
             cursor.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = %s", [rel])
-            _copy_typed_rows(stage, cursor, table, rel, loaded_at)
+            _copy_typed_rows(stage, cursor, table, staged, rel, loaded_at)
             cursor.execute(f"delete from {FILES_TABLE} where file_path = %s", [rel])
             names = ", ".join(FILES_COLUMNS)
             marks = ", ".join("%s" for _ in FILES_COLUMNS)

@@ -40,45 +40,57 @@ def _value(f: LandingField) -> str:
     return f"cast({q(f.name)} as double)"
 
 
-def _metric(table: LandingTable, metric: str, currency_units: bool = False) -> tuple[str, str]:
+def _metric(table: LandingTable, metric: str, version: str, currency_units: bool = False) -> tuple[str, str]:
     """SQL of a canonical metric's value in each row (the field of the row's version) and its field name."""
     fields = table.metric_fields(metric)
     cases, names = [], []
-    for version in table.all_versions:
-        f = next((f for f in fields if table.in_version(f, version)), None)
+    for name in table.all_versions:
+        f = next((f for f in fields if table.in_version(f, name)), None)
         if f is None:
             continue
         value = _value(f)
         if currency_units and f.unit == "micros":
             value = f"({value} / 1000000.0)"
-        cases.append((version, value))
-        names.append((version, f.name))
+        cases.append((name, value))
+        names.append((name, f.name))
     if len({v for _, v in cases}) == 1:
         return cases[0][1], lit(names[0][1])
-    value = "case _mops_format_version " + " ".join(f"when {lit(v)} then {e}" for v, e in cases) + " end"
-    name = "case _mops_format_version " + " ".join(f"when {lit(v)} then {lit(n)}" for v, n in names) + " end"
+    value = f"case {version} " + " ".join(f"when {lit(v)} then {e}" for v, e in cases) + " end"
+    name = f"case {version} " + " ".join(f"when {lit(v)} then {lit(n)}" for v, n in names) + " end"
     return value, name
 
 
-def _units(table: LandingTable, units_per_usd: dict[str, float]) -> str:
-    """SQL of the row's currency units per US dollar (1 where the currency is unknown)."""
+def _units(table: LandingTable, units_per_usd: dict[str, float], version: str) -> str:
+    """SQL of the row's currency units per US dollar (1 where the currency is unknown; __units from the join)."""
     cases = []
     for f in table.metric_fields("spend"):
         if f.currency and f.currency != "account":
             versions = [v for v in table.all_versions if table.in_version(f, v)]
             units = units_per_usd.get(f.currency, 1)
-            cases.append(f"when _mops_format_version in ({', '.join(lit(v) for v in versions)}) then {units}")
-    fallback = "1"
-    if table.currency_field:
-        known = " ".join(f"when {lit(c)} then {u}" for c, u in sorted(units_per_usd.items()))
-        fallback = f"case upper({q(table.currency_field)}) {known} else 1 end"
+            cases.append(f"when {version} in ({', '.join(lit(v) for v in versions)}) then {units}")
+    fallback = "coalesce(__units, 1)" if table.currency_field else "1"
     return f"(case {' '.join(cases)} else {fallback} end)" if cases else f"({fallback})"
 
 
-def rules(table: LandingTable, units_per_usd: dict[str, float], today: date) -> list[Rule]:
+class Derived(dict):
+    """Expressions computed once per row in a subquery, referred to by alias in the rules."""
+
+    def __call__(self, expr: str) -> str:
+        for alias, known in self.items():
+            if known == expr:
+                return alias
+        alias = f"__d{len(self)}"
+        self[alias] = expr
+        return alias
+
+
+def rules(
+    table: LandingTable, units_per_usd: dict[str, float], today: date, version: str, derived: Derived
+) -> list[Rule]:
     out: list[Rule] = []
     for metric, rule in table.metrics.items():
-        value, name = _metric(table, metric)
+        value, name = _metric(table, metric, version)
+        value = derived(value)
         if rule.not_null:
             out.append(Rule(f"{metric}_required", f"{value} is null", (name,),
                             f"required metric {metric} is empty (field {{d0}}, row {{row}})"))  # fmt: skip
@@ -88,13 +100,14 @@ def rules(table: LandingTable, units_per_usd: dict[str, float], today: date) -> 
                             + (f"; {rule.why}" if rule.negative == "flag" and rule.why else ""),
                             flag=rule.negative == "flag"))  # fmt: skip
         if rule.at_most:
-            other, other_name = _metric(table, rule.at_most)
+            other, other_name = _metric(table, rule.at_most, version)
+            other = derived(other)
             broken = f"{value} > {other}" + (f" and {other} <> 0" if rule.unless_zero else "")
             out.append(Rule(f"{metric}_within_{rule.at_most}", broken, (name, value, other_name, other),
                             f"{metric} exceed {rule.at_most} (row {{row}}: {{d0}} = {{d1}} > {{d2}} = {{d3}})",
                             names=(0, 2)))  # fmt: skip
     if table.unit_check and table.metric_fields("spend") and table.metric_fields("impressions"):
-        out += _unit_rules(table, units_per_usd)
+        out += _unit_rules(table, units_per_usd, version, derived)
     if table.dates:
         out.append(_date_rule(table, today))
     for check in table.checks:
@@ -104,12 +117,12 @@ def rules(table: LandingTable, units_per_usd: dict[str, float], today: date) -> 
     return out
 
 
-def _unit_rules(table: LandingTable, units_per_usd: dict[str, float]) -> list[Rule]:
+def _unit_rules(table: LandingTable, units_per_usd: dict[str, float], version: str, derived: Derived) -> list[Rule]:
     check = table.unit_check
-    spend, spend_name = _metric(table, "spend", currency_units=True)
-    impressions, _ = _metric(table, "impressions")
-    clicks = _metric(table, "clicks")[0] if table.metric_fields("clicks") else "0"
-    usd = f"({spend} / {_units(table, units_per_usd)})"
+    spend, spend_name = _metric(table, "spend", version, currency_units=True)
+    impressions = derived(_metric(table, "impressions", version)[0])
+    clicks = derived(_metric(table, "clicks", version)[0]) if table.metric_fields("clicks") else "0"
+    usd = derived(f"({spend} / {_units(table, units_per_usd, version)})")
     (cpc_min, cpc_max), (cpm_min, cpm_max) = check.cpc, check.cpm
     cpc = f"round({usd} / greatest({clicks}, 1), 7)"
     cpm = f"round({usd} * 1000 / greatest({impressions}, 1), 7)"
@@ -158,20 +171,33 @@ def _show(value: object) -> str:
 
 
 def check_rules(
-    con: duckdb.DuckDBPyConnection, table: LandingTable, units_per_usd: dict[str, float], today: date, rel: str
+    con: duckdb.DuckDBPyConnection,
+    table: LandingTable,
+    units_per_usd: dict[str, float],
+    today: date,
+    rel: str,
+    version: str = "_mops_format_version",
 ) -> list[str]:
     """Run every rule on _mops_typed; refuse on a broken refusing rule, return the flags of the others."""
-    active = rules(table, units_per_usd, today)
+    derived = Derived()
+    active = rules(table, units_per_usd, today, version, derived)
     if not active:
         return []
+    join = ""
+    if table.currency_field and table.unit_check:
+        con.execute("create or replace temp table _mops_units (__code varchar, __units double)")
+        con.executemany("insert into _mops_units values (?, ?)", sorted(units_per_usd.items()))
+        join = f"left join _mops_units on __code = upper(t.{q(table.currency_field)})"
+    projection = "".join(f", {expr} as {alias}" for alias, expr in derived.items())
+    source = f"(select t.*{projection} from _mops_typed t {join})"
     aggregate = ", ".join(f"count(*) filter (where {r.violation}), min(_mops_row) filter (where {r.violation})"
                           for r in active)  # fmt: skip
-    counts = con.execute(f"select {aggregate} from _mops_typed").fetchone()
+    counts = con.execute(f"select {aggregate} from {source}").fetchone()
     broken = [(r, counts[2 * i], counts[2 * i + 1]) for i, r in enumerate(active) if counts[2 * i]]
     messages = []
     for rule, count, first in broken:
         shown = ", ".join(rule.detail) or "null"
-        detail = con.execute(f"select {shown} from _mops_typed where _mops_row = ?", [first]).fetchone()
+        detail = con.execute(f"select {shown} from {source} where _mops_row = ?", [first]).fetchone()
         values = {f"d{i}": (str(v) if i in rule.names else _show(v)) for i, v in enumerate(detail or ())}
         text = rule.describe.format(row=first, **values)
         messages.append((rule, f"{rule.name}: {text}" + (f" and {count - 1} more row(s)" if count > 1 else "")))

@@ -191,6 +191,9 @@ def _refuse_mismatch(table, mapping: Mapping, common, touched, incomplete, rel: 
         if names:
             missing += [f"{n} ({version})" for n in names]
     parts.insert(0, f"missing required fields {missing}")
+    if not mapping.columns:
+        hint = f"none of its columns is a field of {table.qualified_name} (another export, or unreadable text?)"
+        parts.insert(0, hint)
     raise RefusedFile(
         rel,
         f"columns match no known version of the {table.qualified_name} format ({table.api}): " + "; ".join(parts),

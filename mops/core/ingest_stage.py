@@ -46,6 +46,14 @@ class StagedFile:
     flat: dict[str, tuple[str, str]]
     new_fields: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    version_expr: str = "_mops_format_version"  # SQL over _mops_typed: the row's version
+    extras_expr: str = "_mops_extras"  # SQL over _mops_typed: the row's extras
+
+    def raw_select(self, table: LandingTable) -> tuple[list[str], list[str]]:
+        """Raw-table columns copied from _mops_typed and the SQL of each (provenance is added at write)."""
+        fields = [f.name for f in table.fields]
+        columns = [*fields, "_mops_format_version", "_mops_row", "_mops_extras"]
+        return columns, [q(f) for f in fields] + [self.version_expr, "_mops_row", self.extras_expr]
 
     @property
     def fingerprint(self) -> str:
@@ -185,21 +193,22 @@ def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, 
             for name, expr in mapping.extras.items()
         )
         selects.append(f"cast(json_object({pairs}) as varchar) as _mops_extras")
-    else:
-        selects.append("cast(null as varchar) as _mops_extras")
     con.execute(
         "create or replace temp table _mops_incoming as "
         f"select row_number() over () as _mops_row, {', '.join(selects)} from rel_data"
     )
     typed = _check_types(con, table, mapping, rel)
+    # a file in one version and without extras stores neither per row: they are constants at write time
+    versioned = f", {mapping.version_sql} as _mops_format_version" if len(mapping.versions) > 1 else ""
+    extras = ", _mops_extras" if mapping.extras else ""
     con.execute(
-        f"create or replace temp table _mops_typed as select _mops_row, {typed}, "
-        f"{mapping.version_sql} as _mops_format_version, _mops_extras from _mops_incoming"
+        f"create or replace temp table _mops_typed as select _mops_row, {typed}{versioned}{extras} from _mops_incoming"
     )
     row_count = con.execute("select count(*) from _mops_typed").fetchone()[0]
     if row_count == 0:
         raise RefusedFile(rel, "the file has a header but no rows")
-    flags = check_rules(con, table, units_per_usd, today, rel)
+    version_expr = "_mops_format_version" if versioned else mapping.version_sql
+    flags = check_rules(con, table, units_per_usd, today, rel, version_expr)
     _check_key(con, table, rel)
     if len(mapping.versions) > 1:
         present = con.execute("select distinct _mops_format_version from _mops_typed").fetchall()
@@ -207,7 +216,15 @@ def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, 
         notes.append(f"rows in versions {versions}, decided row by row (precedence declared in the format)")
     else:
         versions = mapping.versions
-    return StagedFile(",".join(versions), row_count, flat, tuple(mapping.new_fields), tuple(notes + flags))
+    return StagedFile(
+        ",".join(versions),
+        row_count,
+        flat,
+        tuple(mapping.new_fields),
+        tuple(notes + flags),
+        version_expr,
+        "_mops_extras" if extras else "cast(null as varchar)",
+    )
 
 
 def _check_types(con, table: LandingTable, mapping: Mapping, rel: str) -> str:
@@ -245,9 +262,16 @@ def _check_key(con, table: LandingTable, rel: str) -> None:
     if not table.key_is_unique:
         return
     keys = ", ".join(q(k) for k in table.key)
-    dup = con.execute(
-        f"select {keys}, count(*), min(_mops_row) from _mops_typed group by all having count(*) > 1 limit 1"
-    ).fetchone()
+    dup = con.execute(f"select {keys}, count(*) from _mops_typed group by all having count(*) > 1 limit 1").fetchone()
     if dup:
-        key = {k: excerpt(v) for k, v in zip(table.key, dup[:-2], strict=True)}
-        raise RefusedFile(rel, f"duplicate key {key} ({dup[-2]} rows, first row {dup[-1]}); the grain is {table.grain}")
+        key = {k: excerpt(v) for k, v in zip(table.key, dup[:-1], strict=True)}
+        same = " and ".join(f"{q(k)} is not distinct from ?" for k in table.key)
+        rows = [
+            r
+            for (r,) in con.execute(
+                f"select _mops_row from _mops_typed where {same} order by 1 limit 2", dup[:-1]
+            ).fetchall()
+        ]
+        raise RefusedFile(
+            rel, f"duplicate key {key} ({dup[-1]} rows, rows {rows[0]} and {rows[1]}); the grain is {table.grain}"
+        )

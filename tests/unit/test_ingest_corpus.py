@@ -253,3 +253,32 @@ def test_rows_switching_version_are_decided_row_by_row(tmp_path: Path):
     rows = list(csv.DictReader((CORPUS / name).read_text().splitlines()))
     assert [v for (v,) in versions] == ["v1" if r["metrics.conversions"] else "v2" for r in rows] == ["v1", "v1", "v2"]
     assert result.version == "v1,v2"
+
+
+def test_the_currency_of_an_ads_manager_export_comes_from_its_header(tmp_path: Path):
+    landing = tmp_path / "landing"
+    name = "meta_ads/insights/ads_manager_export.csv"
+    (landing / name).parent.mkdir(parents=True)
+    shutil.copy(CORPUS / name, landing / name)
+    with connect_duckdb(tmp_path / "w.duckdb") as con:
+        ingest(con, REGISTRY, landing)
+        rows = con.execute(
+            "select distinct account_currency, _mops_format_version from raw.meta_ads__insights"
+        ).fetchall()
+    header = (CORPUS / name).read_text().splitlines()[0]
+    assert "Amount spent (EUR)" in header and rows == [("EUR", "ads_manager")]
+
+
+def test_locale_numbers_are_read_only_where_the_format_declares_them(tmp_path: Path):
+    """The Google UI download declares '1,234.56'; an API export carrying '1.823,74' stays a wrong type."""
+    from tests.unit.test_ingest import google_csv
+
+    landing = tmp_path / "landing"
+    google_csv(
+        landing / "google_ads/campaign_stats/api.csv",
+        ['2026-05-01,123,USD,America/New_York,55,Brand,"1.823,74",100,10,1.0,20.5'],
+    )
+    with connect_duckdb(tmp_path / "w.duckdb") as con:
+        (result,) = ingest(con, REGISTRY, landing)
+    assert result.status == "refused"
+    assert "expected bigint for 'metrics.cost_micros', row 1 has '1.823,74'" in result.message

@@ -93,3 +93,20 @@ def test_registry_rejects_a_field_in_an_undeclared_version(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="unknown versions"):
         load_registry(tmp_path)
+
+
+def test_staging_tests_accept_every_version_the_registry_declares():
+    """A web-UI download is a version: staging's accepted_values on format_version must know it."""
+    import yaml
+
+    checked = 0
+    for path in (PROJECT_DIR / "dbt_project" / "models" / "staging").glob("*/_*__models.yml"):
+        source = path.parent.name
+        for model in yaml.safe_load(path.read_text())["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if column["name"] == "format_version" and isinstance(test, dict) and "accepted_values" in test:
+                        table = next(t for t in REGISTRY.sources[source].tables.values() if t.name in model["name"])
+                        assert set(test["accepted_values"]["arguments"]["values"]) == set(table.all_versions), model
+                        checked += 1
+    assert checked == 3
