@@ -138,3 +138,15 @@ def contract_findings(ref: str, findings: list) -> None:
         console.print(table)
     else:
         console.print(f"agent contracts: no changes against {escape(ref)}")
+
+
+def build_report(report) -> None:
+    """What the build made of partial data: marts built empty and skipped, and failed tests explained."""
+    if report.built:
+        console.print(f"marts built: {len(report.built)} ({escape(', '.join(sorted(report.built)))})")
+    for line in report.empty:
+        console.print(f"[yellow]warning:[/] built empty: {escape(line)}")
+    for line in report.skipped:
+        console.print(f"[yellow]skipped:[/] {escape(line)}")
+    for line in report.problems:
+        console.print(f"[bold red]refused:[/] {escape(line)}")
