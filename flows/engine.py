@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
+from mops.core.availability import InputUnavailable, prepare_build
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
 from mops.core.ops import OpsLog
@@ -123,18 +124,23 @@ class RunSettings:
         return ApprovalStore(self.settings.var_path / "approvals")
 
 
-def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
+def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], list[str]]:
+    """Run the step's dbt command; returns rows written (none) and what the build left empty or skipped."""
+    from mops.core.build_report import build_report, stored_problems
     from mops.core.transform import run_dbt
 
     spec = planned.step.dbt
     args = [spec.command] + (["--select", spec.select] if spec.select else [])
     run.session.release()  # dbt needs the warehouse file to itself
+    args, plan = prepare_build(run.settings, args)  # marts whose required landing data is missing are left out
     result = run_dbt(run.settings, args)
+    report = build_report(run.settings, plan, stored_problems(run.settings) if not result.ok else None)
     if not result.ok:
         transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
         error = TransientError if transient else StepFailed
-        raise error(f"dbt {' '.join(args)} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
-    return {}
+        causes = report.problems or result.failures[:5]
+        raise error(f"dbt {' '.join(args)} failed: {'; '.join(causes) or 'see ' + str(result.log_path)}")
+    return {}, report.lines()
 
 
 def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
@@ -203,7 +209,8 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
         outcome.attempts = attempt + 1
         try:
             if planned.agent is None:
-                outcome.rows_written = _run_dbt(planned, run)
+                outcome.rows_written, notes = _run_dbt(planned, run)
+                outcome.warnings += notes
             else:
                 parameters = planned.agent.parameters.model_validate(planned.step.parameters)
                 runner = Runner(run.session.get(), catalog=run.catalog)
@@ -213,6 +220,9 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.artifacts = {k: str(v) for k, v in agent_run.artifacts.items()}
                 outcome.approvals = _approvals(planned, run, agent_run.decisions)
             outcome.status = "succeeded"
+            break
+        except InputUnavailable as exc:  # its landing data was never loaded: skipped, whatever the policy
+            outcome.status, outcome.message = "skipped", str(exc)
             break
         except Exception as exc:  # any failure: the policy decides, the message is kept
             outcome.message = f"{type(exc).__name__}: {exc}"

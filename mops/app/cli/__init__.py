@@ -1,6 +1,7 @@
 """The `mops` command line: one entry point, thin commands grouped by subject.
 
-data (ingest, build, files, generate, docs, demo), contracts, agents (inventory, agent run), workflows
+data (ingest, build, files, generate, docs, demo), check (what the landing folder can feed), contracts,
+agents (inventory, agent run), workflows
 (validate, run, serve) and approvals; rendering lives in `render`. Commands parse arguments, call the
 core and the engine, and print; they hold no business logic.
 """
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import typer
 
-from mops.app.cli import agents, approvals, contracts, data, workflows
+from mops.app.cli import agents, approvals, check, contracts, data, workflows
 from mops.app.cli.common import console
 from mops.core.errors import MopsError
 
 app = typer.Typer(
     help="mops: orchestration for marketing-operations agents.", no_args_is_help=True, pretty_exceptions_enable=False
 )
-for group in (data, contracts, agents, workflows, approvals):
+for group in (data, check, contracts, agents, workflows, approvals):
     app.registered_commands += group.app.registered_commands
     app.registered_groups += group.app.registered_groups
 

@@ -71,6 +71,11 @@ def run_summary(summary: RunSummary) -> None:
         f"wall {summary.wall_s:.1f} s, critical path {summary.critical_path_s:.1f} s, orchestration overhead "
         f"{summary.overhead_s:.2f} s ({summary.overhead_share:.1%}); {escape(summary.context)}"
     )
+    for step in summary.steps:  # the full reasons: what was skipped or built empty, and why
+        if step.status == "skipped" and step.message:
+            console.print(f"  [yellow]skipped[/] {escape(step.step)}: {escape(step.message)}")
+        for warning in step.warnings:
+            console.print(f"  [yellow]note[/] {escape(step.step)}: {escape(warning)}")
     for step in summary.steps:
         for name, path in step.artifacts.items():
             console.print(f"  {escape(step.step)}: {escape(name)} -> {escape(path)}")
