@@ -148,10 +148,18 @@ def raw_exports_in_usd(landing: Path) -> pd.DataFrame:
     )
     raw = pd.concat(frames, ignore_index=True)
     raw["date_day"] = pd.to_datetime(raw["date_day"])
-    fx = pd.read_csv(FX_SEED, parse_dates=["valid_from"]).set_index(["currency_code", "valid_from"])["units_per_usd"]
-    month_start = raw["date_day"].dt.to_period("M").dt.to_timestamp()
-    rates = fx.reindex(pd.MultiIndex.from_arrays([raw["currency"], month_start])).to_numpy()
-    raw["spend_usd"] = raw["spend"] / rates
+    # the seed's daily ECB rates, looked up as of each day (the latest rate on or before it)
+    fx = pd.read_csv(FX_SEED, parse_dates=["valid_from"]).sort_values("valid_from")
+    raw = pd.merge_asof(
+        raw.sort_values("date_day"),
+        fx,
+        left_on="date_day",
+        right_on="valid_from",
+        left_by="currency",
+        right_by="currency_code",
+    )
+    assert raw["units_per_usd"].notna().all()
+    raw["spend_usd"] = raw["spend"] / raw["units_per_usd"]
     return raw.groupby(["platform", "date_day"])[["spend_usd", "clicks", "conversions"]].sum()
 
 
