@@ -134,7 +134,7 @@ def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], li
     run.session.release()  # dbt needs the warehouse file to itself
     args, plan = prepare_build(run.settings, args)  # marts whose required landing data is missing are left out
     result = run_dbt(run.settings, args)
-    report = build_report(run.settings, plan, stored_problems(run.settings) if not result.ok else None)
+    report = build_report(run.settings, plan, stored_problems(run.settings))
     if not result.ok:
         transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
         error = TransientError if transient else StepFailed

@@ -20,11 +20,13 @@ class BuildReport:
     empty: list[str] = field(default_factory=list)  # warnings: optional marts built empty, and why
     skipped: list[str] = field(default_factory=list)  # marts not built, and why
     problems: list[str] = field(default_factory=list)  # failed tests explained
+    notes: list[str] = field(default_factory=list)  # warnings of tests (e.g. GA4 sessions made by the fallback)
 
     def lines(self) -> list[str]:
         return (
             [f"built empty: {line}" for line in self.empty]
             + [f"skipped: {line}" for line in self.skipped]
+            + self.notes
             + self.problems
         )
 
@@ -69,7 +71,7 @@ def build_report(settings, plan: BuildPlan, read_failures=None) -> BuildReport:
             names = ", ".join(m.mart for m in plan.with_state("skipped"))
             report.skipped.append(f"{mart.mart}: not built, it is made from a skipped mart ({names})")
     for uid, result in ran.items():
-        if not uid.startswith("test.") or result["status"] not in ("fail", "error"):
+        if not uid.startswith("test.") or result["status"] not in ("fail", "error", "warn"):
             continue
         node = nodes.get(uid, {"name": uid.split(".")[-1]})
         rows = []
@@ -79,7 +81,7 @@ def build_report(settings, plan: BuildPlan, read_failures=None) -> BuildReport:
                 rows = read_failures(relation)
             except Exception:  # the stored failures are a courtesy; the test's name is still shown
                 rows = []
-        report.problems.append(_explain(node, rows))
+        (report.notes if result["status"] == "warn" else report.problems).append(_explain(node, rows))
     return report
 
 

@@ -153,5 +153,7 @@ def build_report(report) -> None:
         console.print(f"[yellow]warning:[/] built empty: {escape(line)}")
     for line in report.skipped:
         console.print(f"[yellow]skipped:[/] {escape(line)}")
+    for line in report.notes:
+        console.print(f"note: {escape(line)}")
     for line in report.problems:
         console.print(f"[bold red]refused:[/] {escape(line)}")

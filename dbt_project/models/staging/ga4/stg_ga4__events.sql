@@ -32,6 +32,23 @@ renamed as (
             {{ ga4_event_param('event_params', 'campaign', 'string_value') }}
         ) as session_campaign_name,
         "collected_traffic_source.manual_campaign_id" as session_campaign_id,
+        -- GA4's own last-click attribution of the session (exports since 2024-07), where present
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.source",
+            "session_traffic_source_last_click.manual_campaign.source"
+        ) as last_click_source,
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.medium",
+            "session_traffic_source_last_click.manual_campaign.medium"
+        ) as last_click_medium,
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.campaign_name",
+            "session_traffic_source_last_click.manual_campaign.campaign_name"
+        ) as last_click_campaign_name,
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.campaign_id",
+            "session_traffic_source_last_click.manual_campaign.campaign_id"
+        ) as last_click_campaign_id,
         "collected_traffic_source.gclid" as gclid,
         "traffic_source.source" as first_user_source,
         "traffic_source.medium" as first_user_medium,
@@ -73,6 +90,10 @@ final as (
         session_medium,
         session_campaign_name,
         session_campaign_id,
+        last_click_source,
+        last_click_medium,
+        last_click_campaign_name,
+        last_click_campaign_id,
         gclid,
         first_user_source,
         first_user_medium,
