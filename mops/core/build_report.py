@@ -91,7 +91,7 @@ def stored_problems(settings):
 
     def read(relation: str) -> list[str]:
         with open_warehouse(settings, read_only=True) as warehouse:
-            frame = warehouse.query(f"select * from {relation} limit 20")
+            frame = warehouse.query(f"select * from {relation} order by 1, 2 limit 20")
         return [str(p) for p in frame["problem"]] if "problem" in frame else []
 
     return read
