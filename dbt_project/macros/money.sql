@@ -14,11 +14,22 @@
         and ({{ date_expr }} < {{ alias }}.valid_to or {{ alias }}.valid_to is null)
 {%- endmacro %}
 
-{#- Which rates a conversion used: their source (ecb, team, or both joined by '+') and the oldest rate date. -#}
+{#-
+  Which rates a conversion used: their source (ecb, team, or e.g. team+ecb when the legs differ; none when
+  the amount is already in the target currency) and the rate date (a USD leg is always 1 and is ignored).
+-#}
 {% macro fx_provenance(rates_from, rates_to) -%}
     case
+        when {{ rates_from }}.currency_code = {{ rates_to }}.currency_code then 'none'
+        when {{ rates_from }}.currency_code = 'USD' then {{ rates_to }}.rate_source
+        when {{ rates_to }}.currency_code = 'USD' then {{ rates_from }}.rate_source
         when {{ rates_from }}.rate_source = {{ rates_to }}.rate_source then {{ rates_from }}.rate_source
         else {{ rates_from }}.rate_source || '+' || {{ rates_to }}.rate_source
     end as fx_rate_source,
-    least({{ rates_from }}.valid_from, {{ rates_to }}.valid_from) as fx_rate_date
+    case
+        when {{ rates_from }}.currency_code = {{ rates_to }}.currency_code then cast(null as date)
+        when {{ rates_from }}.currency_code = 'USD' then {{ rates_to }}.valid_from
+        when {{ rates_to }}.currency_code = 'USD' then {{ rates_from }}.valid_from
+        else least({{ rates_from }}.valid_from, {{ rates_to }}.valid_from)
+    end as fx_rate_date
 {%- endmacro %}
