@@ -39,11 +39,12 @@ def _explain(node: dict, stored_rows: list[str]) -> str:
     meta = node.get("config", {}).get("meta") or {}
     test = (node.get("test_metadata") or {}).get("name")
     if test == INPUTS_TEST:
-        model = node.get("attached_node") or node.get("depends_on", {}).get("nodes", ["?"])[-1]
+        model = node.get("attached_node") or "model.?.?"  # model.<project>.<name>[.v<N>]
         inputs = ", ".join(node["test_metadata"].get("kwargs", {}).get("any_of", []))
+        cause = meta.get("cause") or "a model between them dropped every row"
         return (
-            f"{model.split('.')[-1]} came out empty although its inputs ({inputs}) have rows: a model between "
-            f"them dropped every row (see the log for the test {node['name']})"
+            f"{model.split('.')[2]} came out empty although its inputs ({inputs}) have rows: {cause} "
+            f"(dbt test {node['name']})"
         )
     message = meta.get("message") or f"test {node['name']} failed"
     if stored_rows:
