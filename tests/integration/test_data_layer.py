@@ -188,6 +188,23 @@ def test_ad_totals_equal_the_raw_exports_per_platform_and_day(built_warehouse):
     np.testing.assert_allclose(actual["conversions"], expected["conversions"].astype(float))
 
 
+def test_every_converted_row_records_the_ecb_rate_day_it_used(built_warehouse):
+    rows = query(
+        built_warehouse.settings,
+        """
+        select account_currency, spend_currency, reporting_currency, date_day, fx_rate_source, fx_rate_date
+        from intermediate.int_ad_performance_converted""",
+    )
+    converted = rows[rows.spend_currency != rows.reporting_currency]
+    same = rows[rows.spend_currency == rows.reporting_currency]
+    assert len(converted) and len(same)
+    assert set(converted.fx_rate_source) == {"ecb"} and (same.fx_rate_source == "none").all()
+    assert same.fx_rate_date.isna().all()
+    # the rate is the latest ECB business day on or before the row's day: at most 4 days back (Easter)
+    lag = pd.to_datetime(converted.date_day) - pd.to_datetime(converted.fx_rate_date)
+    assert lag.min() >= pd.Timedelta(0) and lag.max() <= pd.Timedelta(days=4)
+
+
 @pytest.mark.parametrize(
     ("platform", "mart_column", "truth_column"),
     [
