@@ -231,8 +231,13 @@ def test_history_is_continuous_across_each_platform_rename(built_warehouse, plat
     assert set(mart.loc[mart.index >= switch, "first_version"]) == {"v2"}
     window = mart.index[(mart.index >= switch - pd.Timedelta(days=14)) & (mart.index < switch + pd.Timedelta(days=14))]
     assert len(window) == 28
-    np.testing.assert_allclose(mart.loc[window, "value"].astype(float), simulated.loc[window].astype(float), atol=0.011)
-    np.testing.assert_allclose(mart["value"].astype(float), simulated.loc[mart.index].astype(float), atol=0.011)
+    # the simulation rounds each campaign-day's account-currency spend to cents; a v1 (USD) day converted
+    # in dbt is unrounded: up to half a cent per campaign (3 a day) apart
+    tolerance = 0.005 * 3 + 1e-6
+    np.testing.assert_allclose(
+        mart.loc[window, "value"].astype(float), simulated.loc[window].astype(float), atol=tolerance
+    )
+    np.testing.assert_allclose(mart["value"].astype(float), simulated.loc[mart.index].astype(float), atol=tolerance)
 
 
 def test_account_days_start_at_local_midnight_in_utc(built_warehouse):

@@ -27,7 +27,7 @@ unsessioned as (
                 ) is null
                 or event_timestamp_micros - lag(event_timestamp_micros) over (
                     partition by user_pseudo_id order by event_timestamp_micros, event_id
-                ) > {{ var('mops_ga4_session_timeout_minutes') }} * 60 * 1000000
+                ) > cast({{ var('mops_ga4_session_timeout_minutes') }} as bigint) * 60 * 1000000
                 then 1
             else 0
         end as starts_session
