@@ -32,7 +32,9 @@ renamed as (
             {{ ga4_event_param('event_params', 'campaign', 'string_value') }}
         ) as session_campaign_name,
         "collected_traffic_source.manual_campaign_id" as session_campaign_id,
-        -- GA4's own last-click attribution of the session (exports since 2024-07), where present
+        -- GA4's own last-click attribution of the session (exports since 2024-07), where present; the
+        -- cross-channel campaign's name and id are not read: their flattened names exceed PostgreSQL's
+        -- 63-character identifiers
         coalesce(
             "session_traffic_source_last_click.cross_channel_campaign.source",
             "session_traffic_source_last_click.manual_campaign.source"
@@ -41,14 +43,8 @@ renamed as (
             "session_traffic_source_last_click.cross_channel_campaign.medium",
             "session_traffic_source_last_click.manual_campaign.medium"
         ) as last_click_medium,
-        coalesce(
-            "session_traffic_source_last_click.cross_channel_campaign.campaign_name",
-            "session_traffic_source_last_click.manual_campaign.campaign_name"
-        ) as last_click_campaign_name,
-        coalesce(
-            "session_traffic_source_last_click.cross_channel_campaign.campaign_id",
-            "session_traffic_source_last_click.manual_campaign.campaign_id"
-        ) as last_click_campaign_id,
+        "session_traffic_source_last_click.manual_campaign.campaign_name" as last_click_campaign_name,
+        "session_traffic_source_last_click.manual_campaign.campaign_id" as last_click_campaign_id,
         "collected_traffic_source.gclid" as gclid,
         "traffic_source.source" as first_user_source,
         "traffic_source.medium" as first_user_medium,
