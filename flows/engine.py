@@ -22,6 +22,7 @@ from flows.summary import ApprovalOutcome, StepSummary
 from flows.ui_approvals import wait_for_decisions
 from flows.waits import announce_approval_wait
 from mops.core import interrupts
+from mops.core.availability import InputUnavailable, prepare_build
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
 from mops.core.ops import OpsLog, finish_run
@@ -127,18 +128,23 @@ class RunSettings:
         return ApprovalStore(self.settings.var_path / "approvals")
 
 
-def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
+def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], list[str]]:
+    """Run the step's dbt command; returns rows written (none) and what the build left empty or skipped."""
+    from mops.core.build_report import build_report, stored_problems
     from mops.core.transform import dbt_args, run_dbt
 
     spec = planned.step.dbt
     args = dbt_args(spec.command, spec.select, full_refresh=spec.is_full_refresh(run.started_at.date()))
     run.session.release()  # dbt needs the warehouse file to itself
+    args, plan = prepare_build(run.settings, args)  # marts whose required landing data is missing are left out
     result = run_dbt(run.settings, args)
+    report = build_report(run.settings, plan, stored_problems(run.settings))
     if not result.ok:
         transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
         error = TransientError if transient else StepFailed
-        raise error(f"dbt {' '.join(args)} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
-    return {}
+        causes = report.problems or result.failures[:5]
+        raise error(f"dbt {' '.join(args)} failed: {'; '.join(causes) or 'see ' + str(result.log_path)}")
+    return {}, report.lines()
 
 
 def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
@@ -228,7 +234,8 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
         outcome.attempts = attempt + 1
         try:
             if planned.agent is None:
-                outcome.rows_written = _run_dbt(planned, run)
+                outcome.rows_written, notes = _run_dbt(planned, run)
+                outcome.warnings += notes
             else:
                 parameters = planned.agent.parameters.model_validate(planned.step.parameters)
                 runner = Runner(run.session.get(), catalog=run.catalog, mode=run.mode)
@@ -244,6 +251,9 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
             break
         except interrupts.Interrupted as exc:
             outcome.status, outcome.message = "cancelled", str(exc)
+            break
+        except InputUnavailable as exc:  # its landing data was never loaded: skipped, whatever the policy
+            outcome.status, outcome.message = "skipped", str(exc)
             break
         except Exception as exc:  # any failure: the policy decides, the message is kept
             if interrupts.stop_requested():  # e.g. dbt killed by the stop: not the step's fault

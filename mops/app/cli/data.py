@@ -52,9 +52,11 @@ def forget_ledger_head(settings: Settings) -> None:
 
 
 def run_build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> bool:
+    from mops.core.availability import prepare_build
+    from mops.core.build_report import build_report, stored_problems
     from mops.core.transform import dbt_args, run_dbt
 
-    args = dbt_args("build", select, full_refresh)
+    args, plan = prepare_build(settings, dbt_args("build", select, full_refresh))
     with progress() as bar:
         task = bar.add_task("dbt build", total=None, detail="")
 
@@ -62,11 +64,14 @@ def run_build(settings: Settings, select: str | None = None, full_refresh: bool 
             bar.update(task, completed=done, total=total, detail=escape(f"{status} {detail[:60]}"))
 
         result = run_dbt(settings, args, on_progress=on_progress)
+    report = build_report(settings, plan, stored_problems(settings))
+    render.build_report(report)
     if result.ok:
         console.print(f"[green]dbt build passed[/] (log: {escape(str(result.log_path))})")
     else:
         console.print(
-            f"[bold red]dbt build failed[/]; marts keep their last good build. Log: {escape(str(result.log_path))}"
+            "[bold red]dbt build failed[/]; models downstream of a failed test keep their last good build. "
+            f"Log: {escape(str(result.log_path))}"
         )
         for line in result.failures[:20]:
             console.print(f"  {escape(line)}")

@@ -88,6 +88,11 @@ def run_summary(summary: RunSummary) -> None:
         + f", critical path {summary.critical_path_s:.1f} s, orchestration overhead "
         f"{summary.overhead_s:.2f} s ({summary.overhead_share:.1%}); {escape(summary.context)}"
     )
+    for step in summary.steps:  # the full reasons: what was skipped or built empty, and why
+        if step.status == "skipped" and step.message:
+            console.print(f"  [yellow]skipped[/] {escape(step.step)}: {escape(step.message)}")
+        for warning in step.warnings:
+            console.print(f"  [yellow]note[/] {escape(step.step)}: {escape(warning)}")
     for step in summary.steps:
         for name, path in step.artifacts.items():
             console.print(f"  {escape(step.step)}: {escape(name)} -> {escape(path)}")
@@ -165,3 +170,17 @@ def contract_findings(ref: str, findings: list) -> None:
         console.print(table)
     else:
         console.print(f"agent contracts: no changes against {escape(ref)}")
+
+
+def build_report(report) -> None:
+    """What the build made of partial data: marts built empty and skipped, and failed tests explained."""
+    if report.built:
+        console.print(f"marts built: {len(report.built)} ({escape(', '.join(sorted(report.built)))})")
+    for line in report.empty:
+        console.print(f"[yellow]warning:[/] built empty: {escape(line)}")
+    for line in report.skipped:
+        console.print(f"[yellow]skipped:[/] {escape(line)}")
+    for line in report.notes:
+        console.print(f"note: {escape(line)}")
+    for line in report.problems:
+        console.print(f"[bold red]refused:[/] {escape(line)}")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
+from mops.core.availability import InputUnavailable, unavailable_reasons
 from mops.core.base import utcnow
 from mops.core.contracts import STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
@@ -45,7 +46,7 @@ class PermissionDenied(MopsError):
 class AgentRun:
     agent: str
     context: RunContext
-    status: str  # succeeded | gate_failed | failed
+    status: str  # succeeded | gate_failed | failed | skipped (input unavailable)
     started_at: datetime
     duration_s: float
     compute_s: float = 0.0  # time inside the agent's pure function
@@ -150,6 +151,9 @@ class Runner:
         """Every declared input, gated: schema, freshness, volume and the grain the reader assumes."""
         if agent.manifest.needs_pii and not self.allow_pii:
             raise PermissionDenied(f"agent {agent.name} needs PII and this run has no PII permission")
+        unavailable = unavailable_reasons(self.warehouse, agent)
+        if unavailable:  # its landing data was never loaded: skipped with the reason, not failed
+            raise InputUnavailable(agent.name, unavailable)
         inputs: dict[str, pd.DataFrame] = {}
         problems: list[str] = []
         reads: list[dict] = []
@@ -232,6 +236,9 @@ class Runner:
         try:
             try:
                 inputs = self.read_inputs(agent, context, record=True)
+            except InputUnavailable:
+                run.status = "skipped"
+                raise
             except (GateFailed, ContextMismatch, PermissionDenied) as exc:
                 run.status = "gate_failed"
                 raise exc

@@ -25,7 +25,20 @@ channels as (
 joined as (
 
     select
-        performance.*,
+        performance.platform,
+        performance.account_id,
+        performance.campaign_id,
+        performance.campaign_name,
+        performance.date_day,
+        performance.format_version,
+        performance.spend,
+        performance.impressions,
+        performance.clicks,
+        performance.conversions,
+        performance.conversion_value,
+        performance.source_file,
+        coalesce(performance.spend_currency, accounts.account_currency) as spend_currency,
+        coalesce(performance.conversion_value_currency, accounts.account_currency) as conversion_value_currency,
         accounts.account_name,
         accounts.account_currency,
         accounts.account_time_zone,
@@ -67,6 +80,8 @@ converted as (
         end as conversion_value_in_account_currency,
         {{ convert_currency('joined.conversion_value', 'fx_value', 'fx_reporting') }}
             as conversion_value_in_reporting_currency,
+        joined.spend_currency,
+        {{ fx_provenance('fx_spend', 'fx_reporting') }},
         joined.format_version as source_format_version,
         joined.source_file
     from joined

@@ -9,7 +9,7 @@ with
 
 purchase_events as (
 
-    select * from {{ ref('stg_ga4__events') }}
+    select * from {{ ref('int_ga4_events_sessionized') }}
     where event_name = 'purchase' and transaction_id is not null
 
 ),

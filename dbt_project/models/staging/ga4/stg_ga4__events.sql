@@ -42,6 +42,19 @@ renamed as (
             {{ ga4_event_param('event_params', 'campaign', 'string_value') }}
         ) as session_campaign_name,
         "collected_traffic_source.manual_campaign_id" as session_campaign_id,
+        -- GA4's own last-click attribution of the session (exports since 2024-07), where present; the
+        -- cross-channel campaign's name and id are not read: their flattened names exceed PostgreSQL's
+        -- 63-character identifiers
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.source",
+            "session_traffic_source_last_click.manual_campaign.source"
+        ) as last_click_source,
+        coalesce(
+            "session_traffic_source_last_click.cross_channel_campaign.medium",
+            "session_traffic_source_last_click.manual_campaign.medium"
+        ) as last_click_medium,
+        "session_traffic_source_last_click.manual_campaign.campaign_name" as last_click_campaign_name,
+        "session_traffic_source_last_click.manual_campaign.campaign_id" as last_click_campaign_id,
         "collected_traffic_source.gclid" as gclid,
         "traffic_source.source" as first_user_source,
         "traffic_source.medium" as first_user_medium,
@@ -83,6 +96,10 @@ final as (
         session_medium,
         session_campaign_name,
         session_campaign_id,
+        last_click_source,
+        last_click_medium,
+        last_click_campaign_name,
+        last_click_campaign_id,
         gclid,
         first_user_source,
         first_user_medium,
