@@ -15,7 +15,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flows import observe
 from flows.approvals import ApprovalStore
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
@@ -199,7 +198,6 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
             rule.approvals_needed,
         )
         if run.approvals_mode == "wait":
-            observe.approval_waiting(run.run_id, planned.id, [d.subject for d in needing], rule.timeout_minutes)
             record = wait_for_decisions(  # the Prefect UI's form or `mops approve`
                 store, run.run_id, needing, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait
             )

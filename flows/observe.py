@@ -169,18 +169,6 @@ def step_finished(outcome) -> None:
         tell("step %s: %s", outcome.step, warning, warning=True)
 
 
-def approval_waiting(run_id: str, step: str, subjects: list[str], expires_minutes: float) -> None:
-    tell(
-        "step %s waits for approval of %d decision(s) (%s) for up to %g min: `mops approve %s`",
-        step,
-        len(subjects),
-        ", ".join(subjects),
-        expires_minutes,
-        run_id,
-        warning=True,
-    )
-
-
 def run_finished(summary) -> None:
     tell(
         "run %s %s: wall %.1f s (caller waited %.1f s before the first step), critical path %.1f s, overhead %.2f s",

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from flows import observe
 from flows.approvals import ApprovalStore
+from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.runtime.agent import Decision
 
@@ -72,6 +73,9 @@ def wait_for_decisions(
 ) -> dict:
     """Block until the request is decided (UI or CLI) or expired; returns the store's final record."""
     if in_prefect_ui():
+        if on_wait is not None:  # say what is awaited and how to end it (once), as the store's wait does
+            on_wait(store.read(run_id))
+            on_wait = None
         try:
             _pause_until_decided(store, run_id, decisions, poll_seconds)
         except RuntimeError as exc:  # e.g. another step already paused this run: fall back to the store
@@ -142,8 +146,8 @@ def _watch(store: ApprovalStore, run_id: str, flow_run_id, poll_seconds: float, 
 
     while not done.wait(max(poll_seconds, 0.2)):
         pending, expires = _pending(store, run_id)
-        if pending and utcnow() < expires:
-            continue
+        if pending and utcnow() < expires and not interrupts.stop_requested():
+            continue  # a stop (SIGTERM/SIGINT) resumes the run too: the store's wait then cancels
         try:
             resume_flow_run(flow_run_id, run_input={"reviewer": "", "decisions": []})
         except NotPausedError:  # not paused yet (or resumed by the UI meanwhile: `done` is set then)
