@@ -123,18 +123,21 @@ class RunSettings:
         return ApprovalStore(self.settings.var_path / "approvals")
 
 
-def _run_dbt(planned: PlannedStep, run: RunSettings) -> dict[str, int]:
-    from mops.core.transform import dbt_args, run_dbt
+def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], str]:
+    """dbt in its own process, on only what changed unless the spec says otherwise (mops.core.build_plan)."""
+    from mops.core.build_plan import build
 
     spec = planned.step.dbt
-    args = dbt_args(spec.command, spec.select, full_refresh=spec.is_full_refresh(run.started_at.date()))
+    full_refresh = spec.is_full_refresh(run.started_at.date())
     run.session.release()  # dbt needs the warehouse file to itself
-    result = run_dbt(run.settings, args)
-    if not result.ok:
+    outcome = build(run.settings, spec.command, spec.select, changed_only=spec.changed_only, full_refresh=full_refresh)
+    result = outcome.result
+    if result is not None and not result.ok:
         transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
         error = TransientError if transient else StepFailed
-        raise error(f"dbt {' '.join(args)} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
-    return {}
+        args = " ".join(result.command[1:-2])  # without the --vars JSON
+        raise error(f"dbt {args} failed: {'; '.join(result.failures[:5]) or 'see ' + str(result.log_path)}")
+    return {}, outcome.message
 
 
 def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
@@ -203,7 +206,7 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
         outcome.attempts = attempt + 1
         try:
             if planned.agent is None:
-                outcome.rows_written = _run_dbt(planned, run)
+                outcome.rows_written, outcome.message = _run_dbt(planned, run)
             else:
                 parameters = planned.agent.parameters.model_validate(planned.step.parameters)
                 runner = Runner(run.session.get(), catalog=run.catalog)

@@ -51,11 +51,13 @@ def test_dbt_args_add_full_refresh_only_when_asked():
     assert dbt_args("build", full_refresh=True) == ["build", "--full-refresh"]
 
 
-def test_mops_build_full_refresh_reaches_dbt(monkeypatch, tmp_path):
+@pytest.mark.parametrize(("flags", "args"), [(["--full-refresh"], ["build", "--full-refresh"]), (["--all"], ["build"])])
+def test_mops_build_flags_reach_dbt(monkeypatch, tmp_path, flags, args):
     from typer.testing import CliRunner
 
     import mops.app.cli
     import mops.app.cli.data
+    import mops.core.build_plan
     import mops.core.transform
 
     seen = []
@@ -68,7 +70,9 @@ def test_mops_build_full_refresh_reaches_dbt(monkeypatch, tmp_path):
         return Passed()
 
     monkeypatch.setattr(mops.core.transform, "run_dbt", run_dbt)
-    monkeypatch.setattr(mops.app.cli.data, "get_settings", lambda: None)
-    result = CliRunner().invoke(mops.app.cli.app, ["build", "--full-refresh"])
+    monkeypatch.setattr(mops.core.build_plan, "_record", lambda settings, row: None)
+    monkeypatch.setattr(mops.core.build_plan, "_save_state", lambda *args: None)
+    monkeypatch.setattr(mops.app.cli.data, "get_settings", lambda: make_settings(tmp_path))
+    result = CliRunner().invoke(mops.app.cli.app, ["build", *flags])
     assert result.exit_code == 0, result.output
-    assert seen == [["build", "--full-refresh"]]
+    assert seen == [args]
