@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # lint compiles the dbt project against a throwaway warehouse, never the real one
 LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
 
-.PHONY: install demo test lint unit bench docs clean
+.PHONY: install demo test lint unit bench bench-large docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,10 @@ clean:
 bench: install
 	$(BIN)/python bench/data_layer.py
 	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/markov.py
+	$(BIN)/python bench/history.py --scales 1 10
+
+# history at scale: the exports are generated once and cached under var/bench/history/
+BENCH_LARGE_SCALE ?= 100
+bench-large: install
+	$(BIN)/python bench/history.py --scales $(BENCH_LARGE_SCALE) --out bench/results/history-large.json

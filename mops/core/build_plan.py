@@ -107,7 +107,8 @@ def source_markers(warehouse, sources: dict[str, dict]) -> dict[str, str]:
             f"max(loaded_at) as newest from {INGEST_LOG[0]}.{INGEST_LOG[1]} group by source, table_name"
         )
         for row in rows.itertuples(index=False):
-            markers[f"{row.source}.{row.table_name}"] = f"{row.files} files, {row.row_total} rows, loaded {row.newest}"
+            rows_loaded = int(row.row_total or 0)
+            markers[f"{row.source}.{row.table_name}"] = f"{row.files} files, {rows_loaded} rows, loaded {row.newest}"
     for key, node in sources.items():
         column = node.get("loaded_at_field")
         if key in markers or node["schema"] == INGEST_LOG[0] or not column:
