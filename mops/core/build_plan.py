@@ -260,7 +260,10 @@ def build(
 ) -> BuildOutcome:
     """Plan, run dbt on the selection (none at all on an unchanged day), record it in ops.dbt_builds."""
     started = utcnow()
-    plan = plan_build(settings, select, changed_only and command in ("build", "run"), full_refresh)
+    if command in ("build", "run"):
+        plan = plan_build(settings, select, changed_only, full_refresh)
+    else:  # dbt test or seed builds no model: never the baseline of what is built
+        plan = BuildPlan("selected", select, (f"dbt {command}" + (f" --select {select}" if select else ""),))
     build_id = uuid.uuid4().hex
     result = None
     nodes: list[str] = []

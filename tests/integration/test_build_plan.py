@@ -112,3 +112,19 @@ def test_new_data_in_each_kind_of_source_selects_its_downstream(settings):
     assert plan_build(settings).mode == "nothing"
     other = settings.model_copy(update={"reporting_currency": "EUR"})
     assert plan_build(other).mode == "all" and "vars" in plan_build(other).reasons[0]
+
+
+def test_a_dbt_test_step_never_becomes_the_baseline(settings, monkeypatch, tmp_path):
+    import mops.core.transform
+    from mops.core.build_plan import build
+
+    class Passed:
+        ok, log_path, failures = True, tmp_path / "dbt.log", []
+
+    seen = []
+    monkeypatch.setattr(mops.core.transform, "run_dbt", lambda s, args, on_progress=None: seen.append(args) or Passed())
+    outcome = build(settings, "test")
+    assert outcome.ok and outcome.plan.mode == "selected" and seen == [["test"]]
+    assert not (state_dir(settings) / "state.json").exists()
+    with open_warehouse(settings, read_only=True) as warehouse:
+        assert warehouse.query("select mode, status from ops.dbt_builds").values.tolist() == [["selected", "succeeded"]]
