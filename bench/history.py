@@ -7,7 +7,7 @@ incremental changed-only build (`mops.core.build_plan`), 4. a build with nothing
 landed and ingested, then `mops run daily` timed as the caller sees it (the whole CLI in a subprocess,
 Prefect's temporary server included), with each step's time from ops.workflow_steps, and the peak
 resident memory: the largest single process (getrusage of children) and the whole process tree
-(sampled from /proc every 0.1 s). Writes bench/results/history[-large].json.
+(sampled from /proc every 0.2 s). Writes bench/results/history[-large].json.
 """
 
 from __future__ import annotations
@@ -44,27 +44,19 @@ HELD_BACK = (END - timedelta(days=1), END)  # landed as "the next day" and "the 
 
 
 def _tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of a process and all its descendants (from /proc), in MB."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            parents[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, todo = {root_pid}, [root_pid]
+    """Resident memory of a process and all its descendants (walked through /proc/<pid>/task/*/children), MB."""
+    total, todo = 0, [root_pid]
     while todo:
         pid = todo.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                todo.append(child)
-    return sum(rss.get(pid, 0) for pid in tree) / 2**20
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 2**20
 
 
 class TreePeak:
@@ -78,7 +70,7 @@ class TreePeak:
     def _sample(self) -> None:
         while not self._stop.is_set():
             self.peak_mb = max(self.peak_mb, _tree_rss_mb(self.pid))
-            self._stop.wait(0.1)
+            self._stop.wait(0.2)
 
     def __enter__(self) -> TreePeak:
         self._thread = threading.Thread(target=self._sample, daemon=True)

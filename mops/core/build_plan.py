@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -30,6 +31,7 @@ PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses"
 PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
 INGEST_LOG = ("raw", "_mops_files")
 BUILT = ("model.", "seed.", "snapshot.")
+MARKER_COUNTS = re.compile(r"(-?\d+) (?:files|rows),")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,17 @@ def _recorded(warehouse, build_id: str) -> bool:
     return int(rows["n"].iloc[0]) > 0
 
 
+def _news(key: str, before: str | None, now: str | None) -> str:
+    """What moved a source's marker, in a few words: files and rows loaded, or rows rewritten."""
+    if now is None:
+        return f"{key} emptied"
+    counts = [[int(n) for n in MARKER_COUNTS.findall(m or "")] for m in (before, now)]
+    if len(counts[1]) == 2:  # the ingest log: files, rows
+        old_files, old_rows = counts[0] if len(counts[0]) == 2 else (0, 0)
+        return f"new data in {key}: {counts[1][0] - old_files:+d} files, {counts[1][1] - old_rows:+d} rows"
+    return f"new data in {key}: {now}"
+
+
 def plan_build(
     settings: Settings, select: str | None = None, changed_only: bool = True, full_refresh: bool = False
 ) -> BuildPlan:
@@ -182,7 +195,7 @@ def plan_build(
     for key in sorted(set(markers) | set(state.get("markers", {}))):
         if key in sources and markers.get(key) != state["markers"].get(key):
             parts.append(f"source:{key}+")
-            reasons.append(f"new data in {key} ({markers.get(key, 'emptied')})")
+            reasons.append(_news(key, state["markers"].get(key), markers.get(key)))
     if state.get("code") != code:
         parts.append("state:modified+")
         reasons.append("dbt project files changed: models whose code changed, and what reads them")

@@ -98,7 +98,7 @@ def test_new_data_in_each_kind_of_source_selects_its_downstream(settings):
         )
     plan = plan_build(settings)
     assert (plan.mode, plan.select) == ("changed", "source:ga4.events+")
-    assert "new data in ga4.events (2 files, 15 rows" in plan.reasons[0]
+    assert plan.reasons[0] == "new data in ga4.events: +1 files, +5 rows"
 
     with open_warehouse(settings) as warehouse:
         warehouse.append_rows("agents", "segments_v1", _segments("2026-06-30 07:00"), SEGMENT_TYPES)
