@@ -155,6 +155,8 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
         MOPS_VAR_DIR=str(settings.var_path),
         PREFECT_HOME=str(root / "prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        # the temporary server may take more than its default 20 s to start on a loaded machine
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
     )
     command = [
         str(Path(sys.executable).parent / "mops"),
@@ -177,14 +179,15 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_run_exit_code"] = child.returncode
     out["daily_run_peak_tree_rss_mb"] = round(peak.peak_mb)
     (root / "daily.log").write_text(output)
+    if child.returncode != 0:
+        out["daily_run_output_tail"] = output[-2000:]
+        return
     with connect_duckdb(settings.warehouse_path, read_only=True) as con:
         rows = con.execute(
             "select step, status, duration_s, message from ops.workflow_steps where run_id = "
             "(select run_id from ops.workflow_runs order by started_at desc limit 1) order by step"
         ).fetchall()
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
-    if child.returncode != 0:
-        out["daily_run_output_tail"] = output[-2000:]
 
 
 def measure(scale: float) -> dict:
@@ -221,10 +224,13 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "history.json")
     args = parser.parse_args()
-    runs = []
+    # runs of other scales already in the file are kept: the large scale is measured on its own
+    previous = json.loads(args.out.read_text())["runs"] if args.out.is_file() else []
+    runs = [r for r in previous if r["scale"] not in args.scales]
     for scale in args.scales:
         runs.append(measure(scale))
-        r = runs[-1]
+        runs.sort(key=lambda r: r["scale"])
+        r = next(r for r in runs if r["scale"] == scale)
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "
             f"full build {r['full_build_s']:.1f}s; incremental day {r['incremental_day_build_s']:.1f}s "
