@@ -190,31 +190,37 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
 
 
-def measure(scale: float) -> dict:
+def measure(scale: float, save) -> dict:
+    """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured."""
     exports = cached_exports(scale)
     root = PROJECT_DIR / "var" / "bench" / f"run-{scale:g}"
     shutil.rmtree(root, ignore_errors=True)
     settings = Settings(
         project_dir=PROJECT_DIR, warehouse=str(root / "w.duckdb"), landing_dir=root / "landing", var_dir=root / "var"
     )
-    out: dict = {"scale": scale}
+    out: dict = {"scale": scale, "complete": False}
     with TreePeak() as peak:
         _land(exports / "landing", settings)
         ingest_s = _ingest(settings)
         out["raw_rows"] = _raw_rows(settings)
         out["ingest_s"] = round(ingest_s, 2)
         out["ingest_rows_per_s"] = round(out["raw_rows"] / ingest_s)
+        save(out)
         _build(settings, "full_build", out)
+        save(out)
         _land(exports / "days" / "1", settings)
         out["ingest_day_s"] = round(_ingest(settings), 2)
         _build(settings, "incremental_day_build", out)
         _build(settings, "unchanged_day_build", out)
     out["build_peak_tree_rss_mb"] = round(peak.peak_mb)
+    save(out)
     _land(exports / "days" / "2", settings)
     out["ingest_day_2_s"] = round(_ingest(settings), 2)
     _daily(settings, root, out)
     out["peak_child_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     out["peak_self_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["complete"] = True
+    save(out)
     shutil.rmtree(root / "landing", ignore_errors=True)
     return out
 
@@ -227,28 +233,26 @@ def main() -> None:
     # runs of other scales already in the file are kept: the large scale is measured on its own
     previous = json.loads(args.out.read_text())["runs"] if args.out.is_file() else []
     runs = [r for r in previous if r["scale"] not in args.scales]
+
+    def save(current: dict) -> None:
+        chosen = sorted([r for r in runs if r["scale"] != current["scale"]] + [current], key=lambda r: r["scale"])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        measured = {
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count()},
+            "runs": chosen,
+        }
+        args.out.write_text(json.dumps(measured, indent=2) + "\n")
+
     for scale in args.scales:
-        runs.append(measure(scale))
-        runs.sort(key=lambda r: r["scale"])
-        r = next(r for r in runs if r["scale"] == scale)
+        r = measure(scale, save)
+        runs.append(r)
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "
             f"full build {r['full_build_s']:.1f}s; incremental day {r['incremental_day_build_s']:.1f}s "
             f"({r['incremental_day_build_models']} models); unchanged {r['unchanged_day_build_s']:.1f}s; "
             f"mops run daily {r['daily_run_wall_s']:.1f}s (exit {r['daily_run_exit_code']}), "
             f"peak tree RSS {r['daily_run_peak_tree_rss_mb']} MB"
-        )
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(
-            json.dumps(
-                {
-                    "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count()},
-                    "runs": runs,
-                },
-                indent=2,
-            )
-            + "\n"
         )
 
 
