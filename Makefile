@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # lint compiles the dbt project against a throwaway warehouse, never the real one
 LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
 
-.PHONY: install demo test lint unit faults bench docs clean
+.PHONY: install demo test lint unit faults bench bench-large docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,10 @@ bench: install
 	$(BIN)/python bench/data_layer.py
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/monitoring_detectors.py
+	$(BIN)/python bench/markov.py
+	$(BIN)/python bench/history.py --scales 1 10
+
+# history at scale: the exports are generated once and cached under var/bench/history/
+BENCH_LARGE_SCALE ?= 100
+bench-large: install
+	$(BIN)/python bench/history.py --scales $(BENCH_LARGE_SCALE) --out bench/results/history-large.json

@@ -21,7 +21,7 @@ from flows.summary import ApprovalOutcome, StepSummary
 from flows.ui_approvals import wait_for_decisions
 from flows.waits import announce_approval_wait
 from mops.core import interrupts
-from mops.core.availability import InputUnavailable, prepare_build
+from mops.core.availability import InputUnavailable
 from mops.core.base import utcnow
 from mops.core.errors import MopsError, WarehouseBusy
 from mops.core.ops import OpsLog, finish_run
@@ -127,23 +127,23 @@ class RunSettings:
         return ApprovalStore(self.settings.var_path / "approvals")
 
 
-def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], list[str]]:
-    """Run the step's dbt command; returns rows written (none) and what the build left empty or skipped."""
-    from mops.core.build_report import build_report, stored_problems
-    from mops.core.transform import dbt_args, run_dbt
+def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], str, list[str]]:
+    """dbt in its own process, on only what changed unless the spec says otherwise (mops.core.build_plan)."""
+    from mops.core.build_plan import build
 
     spec = planned.step.dbt
-    args = dbt_args(spec.command, spec.select, full_refresh=spec.is_full_refresh(run.started_at.date()))
+    full_refresh = spec.is_full_refresh(run.started_at.date())
     run.session.release()  # dbt needs the warehouse file to itself
-    args, plan = prepare_build(run.settings, args)  # marts whose required landing data is missing are left out
-    result = run_dbt(run.settings, args)
-    report = build_report(run.settings, plan, stored_problems(run.settings))
-    if not result.ok:
+    outcome = build(run.settings, spec.command, spec.select, changed_only=spec.changed_only, full_refresh=full_refresh)
+    result = outcome.result
+    report = outcome.report(run.settings)
+    if result is not None and not result.ok:
         transient = any(TRANSIENT_DBT_ERRORS.search(f) for f in result.failures)
         error = TransientError if transient else StepFailed
+        args = " ".join(result.command[1:-2])  # without the --vars JSON
         causes = report.problems or result.failures[:5]
-        raise error(f"dbt {' '.join(args)} failed: {'; '.join(causes) or 'see ' + str(result.log_path)}")
-    return {}, report.lines()
+        raise error(f"dbt {args} failed: {'; '.join(causes) or 'see ' + str(result.log_path)}")
+    return {}, outcome.message, report.lines()  # what was built and why; what was left empty or skipped
 
 
 def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
@@ -232,7 +232,7 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
         outcome.attempts = attempt + 1
         try:
             if planned.agent is None:
-                outcome.rows_written, notes = _run_dbt(planned, run)
+                outcome.rows_written, outcome.message, notes = _run_dbt(planned, run)
                 outcome.warnings += notes
             else:
                 parameters = planned.agent.parameters.model_validate(planned.step.parameters)

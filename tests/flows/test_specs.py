@@ -95,21 +95,26 @@ def test_the_shipped_workflows_are_valid():
     assert set(daily.steps["reporting"].upstream) >= {"attribution", "budget_optimizer"}
 
 
-def test_a_dbt_step_full_refreshes_on_its_weekday_only(monkeypatch):
+def test_a_dbt_step_full_refreshes_on_its_weekday_only(monkeypatch, tmp_path):
     from datetime import date
 
     import flows.engine
+    import mops.core.build_plan
     import mops.core.transform
+    from tests.conftest import make_settings
 
     plan = plan_of("steps:\n  - {id: build, dbt: {command: build, select: marts, full_refresh: sunday}}\n")
     step = plan.steps["build"]
     assert step.step.dbt.is_full_refresh(date(2026, 6, 28))  # a Sunday
     assert not step.step.dbt.is_full_refresh(date(2026, 6, 29))
     seen = []
-    monkeypatch.setattr(mops.core.transform, "run_dbt", lambda settings, args: seen.append(args) or _Passed())
+    monkeypatch.setattr(
+        mops.core.transform, "run_dbt", lambda settings, args, on_progress=None: seen.append(args) or _Passed()
+    )
+    monkeypatch.setattr(mops.core.build_plan, "_record", lambda settings, row: None)
 
     class _Run:
-        settings = None
+        settings = make_settings(tmp_path)
         session = type("Session", (), {"release": lambda self: None})()
         started_at = datetime(2026, 6, 28, 11, 0, tzinfo=UTC)
 
@@ -121,6 +126,33 @@ def test_a_dbt_step_full_refreshes_on_its_weekday_only(monkeypatch):
 
 class _Passed:
     ok = True
+
+
+def test_a_dbt_step_reports_what_it_built_or_that_nothing_changed(monkeypatch):
+    import flows.engine
+    import mops.core.build_plan
+    from mops.core.build_plan import BuildOutcome, BuildPlan
+
+    plan = plan_of("steps:\n  - {id: build, dbt: {command: build}}\n")
+    seen = []
+
+    def build(settings, command, select, changed_only, full_refresh):
+        seen.append((command, select, changed_only, full_refresh))
+        nothing = BuildPlan("nothing", "", ("no new data and no code change since the last build",))
+        return BuildOutcome(nothing, None, [], 0, "nothing to rebuild: no new data; no model rebuilt")
+
+    monkeypatch.setattr(mops.core.build_plan, "build", build)
+
+    class _Run:
+        settings = None
+        session = type("Session", (), {"release": lambda self: None})()
+        started_at = datetime(2026, 6, 29, 11, 0, tzinfo=UTC)
+
+    assert flows.engine._run_dbt(plan.steps["build"], _Run()) == (
+        {},
+        "nothing to rebuild: no new data; no model rebuilt",
+    )
+    assert seen == [("build", None, True, False)]
 
 
 @pytest.mark.parametrize(

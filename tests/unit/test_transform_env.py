@@ -49,3 +49,31 @@ def test_dbt_args_add_full_refresh_only_when_asked():
     assert dbt_args() == ["build"]
     assert dbt_args("run", "marts") == ["run", "--select", "marts"]
     assert dbt_args("build", full_refresh=True) == ["build", "--full-refresh"]
+
+
+@pytest.mark.parametrize(("flags", "args"), [(["--full-refresh"], ["build", "--full-refresh"]), (["--all"], ["build"])])
+def test_mops_build_flags_reach_dbt(monkeypatch, tmp_path, flags, args):
+    from typer.testing import CliRunner
+
+    import mops.app.cli
+    import mops.app.cli.data
+    import mops.core.build_plan
+    import mops.core.transform
+
+    seen = []
+
+    class Passed:
+        ok, log_path, failures = True, tmp_path / "dbt.log", []
+
+    def run_dbt(settings, args, on_progress=None):
+        seen.append(args)
+        return Passed()
+
+    monkeypatch.setattr(mops.core.transform, "run_dbt", run_dbt)
+    monkeypatch.setattr(mops.core.build_plan, "_record", lambda settings, row: None)
+    monkeypatch.setattr(mops.core.build_plan, "_save_state", lambda *args: None)
+    monkeypatch.setattr(mops.app.cli.data, "get_settings", lambda: make_settings(tmp_path))
+    result = CliRunner().invoke(mops.app.cli.app, ["build", *flags])
+    assert result.exit_code == 0, result.output
+    # (then `--exclude` for marts this empty warehouse has no landing data for: mops.core.availability)
+    assert [call[: len(args)] for call in seen] == [args]

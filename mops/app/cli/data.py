@@ -51,23 +51,27 @@ def forget_ledger_head(settings: Settings) -> None:
     spool_only(settings).forget_head()
 
 
-def run_build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> bool:
-    from mops.core.availability import prepare_build
-    from mops.core.build_report import build_report, stored_problems
-    from mops.core.transform import dbt_args, run_dbt
+def run_build(
+    settings: Settings, select: str | None = None, full_refresh: bool = False, changed_only: bool = True
+) -> bool:
+    """dbt build in its own process; by default only what new data and changed code reach (mops.core.build_plan)."""
+    from mops.core.build_plan import build as planned_build
 
-    args, plan = prepare_build(settings, dbt_args("build", select, full_refresh))
     with progress() as bar:
         task = bar.add_task("dbt build", total=None, detail="")
 
         def on_progress(done, total, status, detail):
             bar.update(task, completed=done, total=total, detail=escape(f"{status} {detail[:60]}"))
 
-        result = run_dbt(settings, args, on_progress=on_progress)
-    report = build_report(settings, plan, stored_problems(settings))
-    render.build_report(report)
-    if result.ok:
-        console.print(f"[green]dbt build passed[/] (log: {escape(str(result.log_path))})")
+        outcome = planned_build(
+            settings, "build", select, changed_only=changed_only, full_refresh=full_refresh, on_progress=on_progress
+        )
+    result = outcome.result
+    render.build_report(outcome.report(settings))
+    if result is None:
+        console.print(f"[green]{escape(outcome.message)}[/]")
+    elif result.ok:
+        console.print(f"[green]dbt build passed[/]: {escape(outcome.message)} (log: {escape(str(result.log_path))})")
     else:
         console.print(
             "[bold red]dbt build failed[/]; models downstream of a failed test keep their last good build. "
@@ -75,7 +79,7 @@ def run_build(settings: Settings, select: str | None = None, full_refresh: bool 
         )
         for line in result.failures[:20]:
             console.print(f"  {escape(line)}")
-    return result.ok
+    return outcome.ok
 
 
 @app.command()
@@ -104,9 +108,19 @@ def ingest(
 def build(
     select: Annotated[str | None, typer.Option(help="dbt selector")] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from every raw row.")] = False,
+    changed_only: Annotated[
+        bool,
+        typer.Option(
+            "--changed-only/--all",
+            help="Only models downstream of sources with new data or of changed code (default), or every model.",
+        ),
+    ] = True,
 ) -> None:
-    """Build and test the dbt project (in its own process) on the configured warehouse."""
-    if not run_build(get_settings(), select, full_refresh):
+    """Build and test the dbt project (in its own process) on the configured warehouse.
+
+    By default only what changed since the last successful build is rebuilt; an unchanged day rebuilds nothing.
+    """
+    if not run_build(get_settings(), select, full_refresh, changed_only):
         raise typer.Exit(1)
 
 

@@ -189,4 +189,17 @@ TABLES: dict[str, dict[str, str]] = {
         "prev_hash": "varchar",
         "hash": "varchar",
     },
+    # one row per planned dbt build: what it selected and why, and whether it succeeded (build_plan)
+    "dbt_builds": {
+        "build_id": "varchar",
+        "command": "varchar",
+        "mode": "varchar",
+        "selector": "varchar",
+        "reasons": "varchar",
+        "status": "varchar",
+        "nodes": "bigint",
+        "started_at": "timestamp",
+        "finished_at": "timestamp",
+        "message": "varchar",
+    },
 }
