@@ -12,6 +12,10 @@ from mops.core.settings import PROJECT_DIR, Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# CLI commands check the governance policy: tests act as `tester` under the test policy (tests/policy.yml);
+# governance tests set their own policy and identities
+os.environ.setdefault("MOPS_POLICY_FILE", str(Path(__file__).parent / "policy.yml"))
+os.environ.setdefault("MOPS_ACTOR", "tester")
 
 DEMO_END_DATE = "2026-06-30"  # fixed, so tests are deterministic whatever today is
 FX_SEED = PROJECT_DIR / "dbt_project" / "seeds" / "fx_rates.csv"

@@ -38,9 +38,7 @@ def engine(built_warehouse, prefect_server, tmp_path, monkeypatch):
     monkeypatch.setenv("MOPS_AGENT_MODULES", json.dumps(["tests.flow_agents"]))
     # the toy agents stand in for the real ones (one writer per table holds across the whole catalog)
     monkeypatch.setenv("MOPS_AGENT_PACKAGES", "[]")
-    # CLI processes act as `tester` under the test policy (approvals: `test-approver`)
-    monkeypatch.setenv("MOPS_POLICY_FILE", str(Path(__file__).parents[1] / "policy.yml"))
-    monkeypatch.setenv("MOPS_ACTOR", "tester")
+    # CLI processes act as `tester` under the test policy (tests/conftest.py; approvals: `test-approver`)
     from mops.core.settings import get_settings
 
     return get_settings(), specs

@@ -57,7 +57,6 @@ def test_the_cli_refuses_a_bad_param_with_the_message_and_no_traceback(tmp_path,
     from mops.app.cli import app
 
     monkeypatch.setenv("MOPS_WAREHOUSE", str(tmp_path / "none.duckdb"))
-    monkeypatch.setenv("MOPS_ACTOR", "demo-operator")  # may run agents (governance/policy.yml)
     compose()
     result = CliRunner().invoke(
         app, ["agent", "run", "attribution", "--date", "2026-06-30", "--param", "passive_channels=direct"]
