@@ -74,6 +74,14 @@ def _drain(timeout: float = 5.0) -> None:
             worker.drain_all(timeout=timeout)
 
 
+_TEMPORARY: set[str] = set()  # API URLs of the temporary servers this process runs
+
+
+def is_temporary(url: str | None) -> bool:
+    """A server this process started for itself: nobody else can open its UI, and it dies with us."""
+    return url in _TEMPORARY
+
+
 @contextlib.contextmanager
 def temporary_server(startup_seconds: float = 90.0) -> Iterator[str | None]:
     """Yield the API URL of a temporary server bound to this process (None: one is configured)."""
@@ -105,11 +113,13 @@ def temporary_server(startup_seconds: float = 90.0) -> Iterator[str | None]:
                 f"the temporary Prefect server did not start within {startup_seconds:.0f} s "
                 f"(exit code {process.returncode if process else None}); set PREFECT_API_URL to use a running server"
             )
+        _TEMPORARY.add(url)
         with temporary_settings({PREFECT_API_URL: url}):
             try:
                 yield url
             finally:
                 _drain()  # logs and events reach the server before it stops
+                _TEMPORARY.discard(url)
     finally:
         if process is not None:
             _stop(process)

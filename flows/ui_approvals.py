@@ -60,7 +60,10 @@ def in_prefect_ui() -> bool:
     from prefect.context import FlowRunContext
     from prefect.settings import PREFECT_API_URL
 
-    return FlowRunContext.get() is not None and bool(PREFECT_API_URL.value())
+    from flows.local_server import is_temporary
+
+    url = PREFECT_API_URL.value()
+    return FlowRunContext.get() is not None and bool(url) and not is_temporary(url)
 
 
 def wait_for_decisions(
