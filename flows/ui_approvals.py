@@ -101,7 +101,7 @@ def _pause_until_decided(store: ApprovalStore, run_id: str, decisions: list[Deci
     while True:
         pending, expires = _pending(store, run_id)
         left = (expires - utcnow()).total_seconds()
-        if not pending or left <= 0:
+        if not pending or left <= 0 or interrupts.stop_requested():  # a stop: the store's wait cancels them
             return
         round_ += 1
         waiting = [d for d in decisions if d.subject in {i["subject"] for i in pending}]

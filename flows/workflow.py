@@ -27,19 +27,15 @@ from flows.engine import (
     RunSettings,
     StepOutcome,
     WarehouseSession,
-    account_time_zones,
     execute_step,
-    overhead,
-    record_run,
     run_plan,
-    run_status,
-    step_estimates,
 )
 from flows.locking import warehouse_lock
 from flows.monitoring import monitor_run
 from flows.plan import DBT_BUILT_EVENT, PlannedStep, agent_succeeded_event, decision_event, workflow_completed_event
 from flows.registry import load_plan
 from flows.review import require_reviewed
+from flows.run_history import account_time_zones, overhead, record_run, run_status, step_estimates
 from flows.run_record import base_row, output_sources, record_interrupted, record_start
 from flows.summary import RunSummary, markdown_summary
 from mops.core import interrupts

@@ -19,8 +19,8 @@ app.add_typer(workflows_app, name="workflows")
 @workflows_app.command("validate")
 def workflows_validate() -> None:
     """Check every spec: agents, cycles, one writer per table, cron, loops, deadlines against history."""
-    from flows.engine import account_time_zones, step_estimates
     from flows.registry import load_plans, validate_all
+    from flows.run_history import account_time_zones, step_estimates
 
     settings = get_settings()
     agents = catalog(settings).agents
