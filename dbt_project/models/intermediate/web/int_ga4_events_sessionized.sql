@@ -6,6 +6,10 @@
   which; tests/ga4_fallback_sessions.sql reports their number in the build output.
   Grain: one row per event.
 -#}
+-- a table, not the folder's incremental: the fallback needs each user's whole event sequence, and the
+-- incremental sessions model selects what it rebuilds from here by load time
+{{ config(materialized='table') }}
+
 with
 
 events as (
