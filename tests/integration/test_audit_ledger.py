@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg2
 import pytest
 
 from mops.core.governance.errors import LedgerError
 from mops.core.governance.ledger import GENESIS, Ledger, canonical, entry_hash
 from mops.core.warehouse.adapter import open_warehouse
 from tests.conftest import make_settings
+from tests.integration.test_postgres_pipeline import throwaway_database
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENTRIES = 5
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    name = f"mops_audit_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'drop database "{name}" with (force)')
-    admin.close()
+    with throwaway_database() as url:
+        yield url
 
 
 class Book:

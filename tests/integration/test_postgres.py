@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg2
 import pytest
 
@@ -12,24 +10,17 @@ from mops.core.runtime.gates import GateFailed
 from mops.core.runtime.runner import Runner
 from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse
 from tests.conftest import make_settings
+from tests.integration.test_postgres_pipeline import throwaway_database
 from tests.integration.test_runtime import CONTEXT, TEST_CONTRACTS, probe_agent
 from tests.toy_agents import ATTRIBUTION_V1, ATTRIBUTION_V2, reporting
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 MARTS = ("fct_conversion_paths_v1", "dim_channels_v1")
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    name = f"mops_test_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'drop database "{name}" with (force)')
-    admin.close()
+    with throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-import psycopg2
 import pytest
 
 from mops.core.monitoring.alerts import AlertConfig
@@ -15,22 +13,15 @@ from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse
 from tests.conftest import make_settings
 from tests.integration.monitoring.seed import MART, seed_conflict, seed_mart, seed_runs
 from tests.integration.monitoring.test_alerts import Receiver
+from tests.integration.test_postgres_pipeline import throwaway_database
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOW = datetime(2026, 7, 1, 9, 0)
 
 
 @pytest.fixture
 def postgres_url():
-    name = f"mops_monitoring_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'drop database "{name}" with (force)')
-    admin.close()
+    with throwaway_database() as url:
+        yield url
 
 
 def _pass(warehouse, url):
