@@ -208,7 +208,7 @@ def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> 
         con.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = ?", [rel])
         con.execute(
             f"insert into {RAW_SCHEMA}.{q(table.raw_table)} ({columns}, _mops_file, _mops_loaded_at) "
-            f"select {select}, ?, ? from _mops_typed",
+            f"select {select}, ?, ? from {staged.relation}",
             [rel, loaded_at],
         )
         con.execute(f"delete from {FILES_TABLE} where file_path = ?", [rel])

@@ -77,7 +77,7 @@ def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTab
         # DuckDB writes NULL as an unquoted empty field and '' as "", which is how PostgreSQL's CSV reads them
         stage.execute(
             f"copy (select {select}, ? as _mops_file, cast(? as timestamp) as _mops_loaded_at "
-            f"from _mops_typed order by _mops_row) to '{handle.name}' (format csv, header false)",
+            f"from {staged.relation} order by _mops_row) to '{handle.name}' (format csv, header false)",
             [rel, loaded_at],
         )
         target = ", ".join(q(c) for c in [*columns, "_mops_file", "_mops_loaded_at"])

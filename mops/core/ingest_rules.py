@@ -25,7 +25,7 @@ from mops.core.landing import LandingField, LandingTable
 @dataclass(frozen=True)
 class Rule:
     name: str
-    violation: str  # SQL condition over _mops_typed that is true on a broken row
+    violation: str  # SQL condition over the typed rows that is true on a broken row
     detail: tuple[str, ...]  # SQL expressions shown for the first broken row
     describe: str  # message template: {row}, {version} and {d0}, {d1}... filled from the first broken row
     flag: bool = False
@@ -177,19 +177,25 @@ def check_rules(
     today: date,
     rel: str,
     version: str = "_mops_format_version",
+    relation: str = "_mops_typed",
 ) -> list[str]:
-    """Run every rule on _mops_typed; refuse on a broken refusing rule, return the flags of the others."""
+    """Run every rule on the typed rows (`relation`: a table name or a parenthesised select); refuse on a
+    broken refusing rule, return the flags of the others."""
     derived = Derived()
     active = rules(table, units_per_usd, today, version, derived)
     if not active:
         return []
     join = ""
     if table.currency_field and table.unit_check:
-        con.execute("create or replace temp table _mops_units (__code varchar, __units double)")
-        con.executemany("insert into _mops_units values (?, ?)", sorted(units_per_usd.items()))
+        values = ", ".join(f"({lit(code)}, {float(units)!r})" for code, units in sorted(units_per_usd.items()))
+        con.execute(
+            "create or replace temp table _mops_units (__code varchar, __units double)"
+            if not values
+            else f"create or replace temp table _mops_units as select * from (values {values}) v(__code, __units)"
+        )
         join = f"left join _mops_units on __code = upper(t.{q(table.currency_field)})"
     projection = "".join(f", {expr} as {alias}" for alias, expr in derived.items())
-    source = f"(select t.*{projection} from _mops_typed t {join})"
+    source = f"(select t.*{projection} from {relation} t {join})"
     aggregate = ", ".join(f"count(*) filter (where {r.violation}), min(_mops_row) filter (where {r.violation})"
                           for r in active)  # fmt: skip
     counts = con.execute(f"select {aggregate} from {source}").fetchone()
@@ -205,3 +211,4 @@ def check_rules(
     if refusing:
         raise RefusedFile(rel, "; ".join(refusing))
     return [m for _, m in messages]
+

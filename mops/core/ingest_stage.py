@@ -1,8 +1,14 @@
-"""Stage one landing file in DuckDB: read, map, cast and check it into the temp table _mops_typed.
+"""Stage one landing file in DuckDB: read, map, cast and check it, leaving the SQL of its typed rows.
 
 Shared by the DuckDB and the PostgreSQL ingest, so a file is accepted or refused for exactly the
 same reasons on both warehouses. Nothing here writes to the warehouse; any reader failure becomes a
 refusal naming the file (never a traceback, never a stop of the other files).
+
+Speed (DECISIONS, issue 15): the typed rows are never materialised here. A Parquet file is read where
+it lies (its row numbers from the reader); a CSV or JSON file is parsed once into the temp table
+_mops_raw. The casts are one SQL select over that source (`StagedFile.relation`); every check is a
+set-based aggregate over it (a second query finds the first offending row only when one exists), and
+the writer streams the same select into the raw table once.
 """
 
 from __future__ import annotations
@@ -39,15 +45,16 @@ READER_ERRORS = (duckdb.Error, ValueError, UnicodeError, RecursionError, csv.Err
 
 @dataclass(frozen=True)
 class StagedFile:
-    """A file read, cast and checked into the temp table _mops_typed of the staging connection."""
+    """A file read and checked; `relation` is the SQL of its typed rows on the staging connection."""
 
     version: str  # the versions its rows are in, comma-separated
     rows: int
     flat: dict[str, tuple[str, str]]
     new_fields: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
-    version_expr: str = "_mops_format_version"  # SQL over _mops_typed: the row's version
-    extras_expr: str = "_mops_extras"  # SQL over _mops_typed: the row's extras
+    version_expr: str = "_mops_format_version"  # SQL over the typed rows: the row's version
+    extras_expr: str = "_mops_extras"  # SQL over the typed rows: the row's extras
+    relation: str = "_mops_typed"  # SQL of the typed rows: a parenthesised select over the staged source
 
     def raw_select(self, table: LandingTable) -> tuple[list[str], list[str]]:
         """Raw-table columns copied from _mops_typed and the SQL of each (provenance is added at write)."""
@@ -65,15 +72,48 @@ class StagedFile:
         return json.dumps(sorted(self.flat))
 
 
-def _read(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> duckdb.DuckDBPyRelation:
+ROW = "__mops_source_row"  # the file's row number in the staged source (1 = first data row)
+INFALLIBLE = {  # source type ids whose cast to the declared type cannot fail: no check needed
+    "bigint": {"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger"},
+    "double": {"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint",
+               "hugeint", "float", "double", "decimal"},
+    "date": {"date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns"},
+    "timestamp": {"date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"},
+    "boolean": {"boolean"},
+}  # fmt: skip
+
+
+def _reader(path: Path, kind: str) -> str:
+    """The DuckDB reader call of a file, as SQL (no Python relation: one bind, no schema pinning passes)."""
+    name = _lit(str(path))
     if kind == "csv":
-        return con.read_csv(str(path), header=True, all_varchar=True)
+        return f"read_csv({name}, header = true, all_varchar = true)"
     if kind == "jsonl":
-        return con.sql("select * from read_json(?, format='newline_delimited', sample_size=-1)", params=[str(path)])
-    return con.read_parquet(str(path))
+        return f"read_json({name}, format = 'newline_delimited', sample_size = -1)"
+    return f"read_parquet({name})"
 
 
-def _flatten(rel: duckdb.DuckDBPyRelation, json_fields: set[str]) -> dict[str, tuple[str, str]]:
+def _describe(con: duckdb.DuckDBPyConnection, select: str) -> list[tuple[str, duckdb.DuckDBPyType]]:
+    return [(row[0], duckdb.sqltype(row[1])) for row in con.execute(f"describe {select}").fetchall()]
+
+
+def _source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> tuple[str, list]:
+    """SQL of the file's rows with their row number (column ROW), and its columns with their types.
+
+    Parquet is read in place (its row numbers come from the reader, and every later pass reads only the
+    columns it needs); CSV and JSON are parsed once into the temp table _mops_raw.
+    """
+    reader = _reader(path, kind)
+    if kind == "parquet":
+        columns = _describe(con, f"select * from {reader}")
+        if not any(name in ("file_row_number", ROW) for name, _ in columns):
+            numbered = f"read_parquet({_lit(str(path))}, file_row_number = true)"
+            return f"(select file_row_number + 1 as {ROW}, * exclude (file_row_number) from {numbered})", columns
+    con.execute(f"create or replace temp table _mops_raw as select row_number() over () as {ROW}, * from {reader}")
+    return "_mops_raw", [c for c in _describe(con, "select * from _mops_raw") if c[0] != ROW]
+
+
+def _flatten(columns: list, json_fields: set[str]) -> dict[str, tuple[str, str]]:
     """Flat field name -> (SQL expression, DuckDB type id); structs become dotted names, lists JSON."""
     flat: dict[str, tuple[str, str]] = {}
 
@@ -86,7 +126,7 @@ def _flatten(rel: duckdb.DuckDBPyRelation, json_fields: set[str]) -> dict[str, t
         else:
             flat[name] = (expr, dtype.id)
 
-    for column, dtype in zip(rel.columns, rel.types, strict=True):
+    for column, dtype in columns:
         walk(q(column), column, dtype)
     return flat
 
@@ -111,6 +151,10 @@ def cast_expr(field: LandingField, expr: str, type_id: str, fmt: str | None = No
         return f"try_cast({text} as {target})"
     if field.type == "varchar":
         return text
+    if type_id in INFALLIBLE.get(field.type, ()):
+        return f"cast({expr} as {target})"
+    if field.type == "bigint" and type_id in ("float", "double", "decimal"):
+        return f"case when {expr} = trunc({expr}) then try_cast({expr} as bigint) end"
     if field.type == "bigint":
         # '12' and 12.0 are integers; '12.5' is not (a silent round would hide a unit change)
         number = f"try_cast({text} as double)"
@@ -182,36 +226,35 @@ def _readable(table: LandingTable, path: Path, rel: str, info: FileBytes, temps:
 
 def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, today, temps) -> StagedFile:
     readable, kind, download, notes = _readable(table, path, rel, info, temps)
-    rel_data = _read(con, readable, kind)
-    flat = _flatten(rel_data, {f.name for f in table.fields if f.type == "json"})
+    source, columns = _source(con, readable, kind)
+    flat = _flatten(columns, {f.name for f in table.fields if f.type == "json"})
     mapping = map_columns(table, flat, download, path.name, rel)
     notes += mapping.notes
-    selects = [f"{expr} as {q(name)}" for name, (expr, _) in mapping.columns.items()]
+    typed = [f"{ROW} as _mops_row"]
+    for f in table.fields:
+        if f.name in mapping.columns:
+            expr, type_id = mapping.columns[f.name]
+            typed.append(f"{cast_expr(f, expr, type_id, mapping.formats.get(f.name))} as {q(f.name)}")
+        else:
+            typed.append(f"cast(null as {SQL_TYPES[f.type]}) as {q(f.name)}")
     if mapping.extras:
         pairs = ", ".join(  # lists and records stay JSON inside the extras, not strings of JSON
             f"{_lit(name)}, " + (f"cast({expr} as json)" if flat.get(name, ("", ""))[1] == "json" else expr)
             for name, expr in mapping.extras.items()
         )
-        selects.append(f"cast(json_object({pairs}) as varchar) as _mops_extras")
-    con.execute(
-        "create or replace temp table _mops_incoming as "
-        f"select row_number() over () as _mops_row, {', '.join(selects)} from rel_data"
-    )
-    typed = _check_types(con, table, mapping, rel)
-    # a file in one version and without extras stores neither per row: they are constants at write time
-    versioned = f", {mapping.version_sql} as _mops_format_version" if len(mapping.versions) > 1 else ""
-    extras = ", _mops_extras" if mapping.extras else ""
-    con.execute(
-        f"create or replace temp table _mops_typed as select _mops_row, {typed}{versioned}{extras} from _mops_incoming"
-    )
-    row_count = con.execute("select count(*) from _mops_typed").fetchone()[0]
+        typed.append(f"cast(json_object({pairs}) as varchar) as _mops_extras")
+    relation = f"(select {', '.join(typed)} from {source})"
+    row_count = _check_types(con, table, mapping, source, rel)
     if row_count == 0:
         raise RefusedFile(rel, "the file has a header but no rows")
-    version_expr = "_mops_format_version" if versioned else mapping.version_sql
-    flags = check_rules(con, table, units_per_usd, today, rel, version_expr)
-    _check_key(con, table, rel)
+    # a file in one version and without extras stores neither per row: they are constants at write time
     if len(mapping.versions) > 1:
-        present = con.execute("select distinct _mops_format_version from _mops_typed").fetchall()
+        relation = f"(select *, {mapping.version_sql} as _mops_format_version from {relation})"
+    version_expr = "_mops_format_version" if len(mapping.versions) > 1 else mapping.version_sql
+    flags = check_rules(con, table, units_per_usd, today, rel, version_expr, relation)
+    _check_key(con, table, rel, relation)
+    if len(mapping.versions) > 1:
+        present = con.execute(f"select distinct _mops_format_version from {relation}").fetchall()
         versions = [v for v in mapping.versions if (v,) in present]
         notes.append(f"rows in versions {versions}, decided row by row (precedence declared in the format)")
     else:
@@ -223,53 +266,66 @@ def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, 
         tuple(mapping.new_fields),
         tuple(notes + flags),
         version_expr,
-        "_mops_extras" if extras else "cast(null as varchar)",
+        "_mops_extras" if mapping.extras else "cast(null as varchar)",
+        relation,
     )
 
 
-def _check_types(con, table: LandingTable, mapping: Mapping, rel: str) -> str:
-    """Refuse values of the wrong type naming field, row and value; return the typed select list."""
-    selects, bad = [], []
+def _fallible(field: LandingField, type_id: str) -> bool:
+    """Whether casting a value of this source type to the field's type can fail (and must be checked)."""
+    if field.type == "varchar":
+        return False
+    if field.type == "json":
+        return type_id != "json"
+    if field.type == "timestamp" and type_id == "timestamp with time zone":
+        return False
+    return type_id not in INFALLIBLE.get(field.type, ())
+
+
+def _check_types(con, table: LandingTable, mapping: Mapping, source: str, rel: str) -> int:
+    """Refuse values of the wrong type naming field, row and value; return the file's row count.
+
+    One aggregate over the source counts, per field whose cast can fail, the values present that do not
+    cast; only when one does is the first offending row looked up.
+    """
+    bad = []
     for f in table.fields:
-        if f.name in mapping.columns:
-            type_id = mapping.columns[f.name][1]
-            cast = cast_expr(f, q(f.name), type_id, mapping.formats.get(f.name))
-            selects.append(f"{cast} as {q(f.name)}")
-            bad.append((f, cast, f"count(*) filter (where {q(f.name)} is not null and {cast} is null)"))
-        else:
-            selects.append(f"cast(null as {SQL_TYPES[f.type]}) as {q(f.name)}")
-    if bad:
-        counts = con.execute(f"select {', '.join(b[2] for b in bad)} from _mops_incoming").fetchone()
-        offending = [(f, cast, n) for (f, cast, _), n in zip(bad, counts, strict=True) if n]
-        if offending:
-            f, cast, _ = offending[0]
-            row, value = con.execute(
-                f"select _mops_row, cast({q(f.name)} as varchar) from _mops_incoming "
-                f"where {q(f.name)} is not null and {cast} is null order by _mops_row limit 1"
-            ).fetchone()
-            detail = ", ".join(f"{g.name} ({n} rows)" for g, _, n in offending)
-            fmt = mapping.formats.get(f.name) or f.format
-            raise RefusedFile(
-                rel,
-                f"values of the wrong type in {detail}: expected {f.type}"
-                + (f" in format {fmt}" if fmt else "")
-                + f" for {f.name!r}, row {row} has {excerpt(value)}",
-            )
-    return ", ".join(selects)
+        if f.name in mapping.columns and _fallible(f, mapping.columns[f.name][1]):
+            expr, type_id = mapping.columns[f.name]
+            cast = cast_expr(f, expr, type_id, mapping.formats.get(f.name))
+            bad.append((f, expr, f"({expr}) is not null and ({cast}) is null"))
+    counts = con.execute(
+        "select count(*)" + "".join(f", count(*) filter (where {b[2]})" for b in bad) + f" from {source}"
+    ).fetchone()
+    offending = [(f, expr, cond, n) for (f, expr, cond), n in zip(bad, counts[1:], strict=True) if n]
+    if offending:
+        f, expr, cond, _ = offending[0]
+        row, value = con.execute(
+            f"select {ROW}, cast({expr} as varchar) from {source} where {cond} order by {ROW} limit 1"
+        ).fetchone()
+        detail = ", ".join(f"{g.name} ({n} rows)" for g, _, _, n in offending)
+        fmt = mapping.formats.get(f.name) or f.format
+        raise RefusedFile(
+            rel,
+            f"values of the wrong type in {detail}: expected {f.type}"
+            + (f" in format {fmt}" if fmt else "")
+            + f" for {f.name!r}, row {row} has {excerpt(value)}",
+        )
+    return counts[0]
 
 
-def _check_key(con, table: LandingTable, rel: str) -> None:
+def _check_key(con, table: LandingTable, rel: str, relation: str) -> None:
     if not table.key_is_unique:
         return
     keys = ", ".join(q(k) for k in table.key)
-    dup = con.execute(f"select {keys}, count(*) from _mops_typed group by all having count(*) > 1 limit 1").fetchone()
+    dup = con.execute(f"select {keys}, count(*) from {relation} group by all having count(*) > 1 limit 1").fetchone()
     if dup:
         key = {k: excerpt(v) for k, v in zip(table.key, dup[:-1], strict=True)}
         same = " and ".join(f"{q(k)} is not distinct from ?" for k in table.key)
         rows = [
             r
             for (r,) in con.execute(
-                f"select _mops_row from _mops_typed where {same} order by 1 limit 2", dup[:-1]
+                f"select _mops_row from {relation} where {same} order by 1 limit 2", dup[:-1]
             ).fetchall()
         ]
         raise RefusedFile(
