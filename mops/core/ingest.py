@@ -104,14 +104,26 @@ def resolve_table(registry: Registry, landing_dir: Path, path: Path) -> LandingT
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: LandingTable) -> None:
+    ensure_raw_tables(con, [table])
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection, tables: list[LandingTable]) -> None:
+    """Create the raw tables, or add the fields the registry learned since they were created (one lookup)."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    columns = {f.name: SQL_TYPES[f.type] for f in table.fields} | META_COLUMNS
-    ddl = ", ".join(f"{q(name)} {sql_type}" for name, sql_type in columns.items())
-    con.execute(f"create table if not exists {RAW_SCHEMA}.{q(table.raw_table)} ({ddl})")
-    existing = _columns(con, table.raw_table)
-    for name, sql_type in columns.items():
-        if name not in existing:  # the registry learned a new field since this table was created
-            con.execute(f"alter table {RAW_SCHEMA}.{q(table.raw_table)} add column {q(name)} {sql_type}")
+    existing: dict[str, set[str]] = {}
+    for table_name, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?", [RAW_SCHEMA]
+    ).fetchall():
+        existing.setdefault(table_name, set()).add(column)
+    for table in tables:
+        columns = {f.name: SQL_TYPES[f.type] for f in table.fields} | META_COLUMNS
+        if table.raw_table not in existing:
+            ddl = ", ".join(f"{q(name)} {sql_type}" for name, sql_type in columns.items())
+            con.execute(f"create table if not exists {RAW_SCHEMA}.{q(table.raw_table)} ({ddl})")
+            continue
+        for name, sql_type in columns.items():
+            if name not in existing[table.raw_table]:  # the registry learned a new field since the table was made
+                con.execute(f"alter table {RAW_SCHEMA}.{q(table.raw_table)} add column {q(name)} {sql_type}")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table_name: str) -> set[str]:
@@ -172,17 +184,29 @@ def loaded_result(table: LandingTable, staged: StagedFile, rel: str, replaced: b
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, registry: Registry, landing_dir: Path, path: Path, today: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    landing_dir: Path,
+    path: Path,
+    today: date | None = None,
+    ensured: set[str] | None = None,
 ) -> FileResult:
+    """Ingest one file (its own transaction); `ensured`: raw tables this run already created or widened."""
     rel = str(path.relative_to(landing_dir))
     try:
-        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today())
+        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today(), ensured or set())
     except RefusedFile as refused:
         return FileResult(rel, "refused", message=refused.reason)
 
 
 def _ingest_file(
-    con: duckdb.DuckDBPyConnection, registry: Registry, landing_dir: Path, path: Path, rel: str, today: date
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    landing_dir: Path,
+    path: Path,
+    rel: str,
+    today: date,
+    ensured: set[str],
 ) -> FileResult:
     table = resolve_table(registry, landing_dir, path)
     info = inspect_bytes(path, text=SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet")
@@ -193,18 +217,19 @@ def _ingest_file(
         return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
     staged = stage_file(con, table, path, rel, info, registry.units_per_usd, today)
     replaced = con.execute(f"select count(*) from {FILES_TABLE} where file_path = ?", [rel]).fetchone()[0]
-    _write(con, table, staged, rel, info.sha256)
+    _write(con, table, staged, rel, info.sha256, ensured)
     return loaded_result(table, staged, rel, bool(replaced))
 
 
-def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> None:
+def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str, ensured: set[str]) -> None:
     """Replace the file's rows and its log entry in one transaction: all of it or nothing."""
     loaded_at = utcnow()
     names, exprs = staged.raw_select(table)
     columns, select = ", ".join(q(c) for c in names), ", ".join(exprs)
     con.execute("begin transaction")
     try:
-        ensure_raw_table(con, table)
+        if table.raw_table not in ensured:
+            ensure_raw_table(con, table)
         con.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = ?", [rel])
         con.execute(
             f"insert into {RAW_SCHEMA}.{q(table.raw_table)} ({columns}, _mops_file, _mops_loaded_at) "
@@ -234,12 +259,14 @@ def ingest(
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing folder {landing_dir} does not exist")
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")  # a bar per statement costs time and fills logs
     ensure_files_table(con)
-    for table in registry.tables():
-        ensure_raw_table(con, table)  # dbt sources exist even before a platform's first file
+    tables = registry.tables()
+    ensure_raw_tables(con, tables)  # dbt sources exist even before a platform's first file
+    ensured = {t.raw_table for t in tables}
     results = []
     for entry in scan_landing(landing_dir):
-        result = entry_result(entry, landing_dir) or ingest_file(con, registry, landing_dir, entry.path, today)
+        result = entry_result(entry, landing_dir) or ingest_file(con, registry, landing_dir, entry.path, today, ensured)
         results.append(result)
         if on_file:
             on_file(result)

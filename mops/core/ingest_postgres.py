@@ -44,7 +44,6 @@ POSTGRES_META = META_COLUMNS | {EXTRAS_COLUMN: "jsonb"}
 FILES_DDL = f"create table if not exists {FILES_TABLE} ({', '.join(f'{n} {t}' for n, t in FILES_COLUMNS.items())})"
 
 
-
 def ensure_raw_table(cursor, table: LandingTable) -> None:
     """Create the raw table, or add the fields the registry learned since it was created."""
     columns = {f.name: POSTGRES_TYPES[f.type] for f in table.fields} | POSTGRES_META
@@ -85,12 +84,13 @@ def _copy_typed_rows(stage: duckdb.DuckDBPyConnection, cursor, table: LandingTab
             cursor.copy_expert(f"copy {RAW_SCHEMA}.{q(table.raw_table)} ({target}) from stdin with (format csv)", data)
 
 
-def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: str) -> None:
+def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: str, ensured: set[str]) -> None:
     """Replace the file's rows and its log entry in one PostgreSQL transaction: all of it or nothing."""
     loaded_at = utcnow()
     try:
         with pg.cursor() as cursor:
-            ensure_raw_table(cursor, table)
+            if table.raw_table not in ensured:
+                ensure_raw_table(cursor, table)
             cursor.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = %s", [rel])
             _copy_typed_rows(stage, cursor, table, staged, rel, loaded_at)
             cursor.execute(f"delete from {FILES_TABLE} where file_path = %s", [rel])
@@ -106,7 +106,9 @@ def _write(pg, stage, table: LandingTable, staged: StagedFile, rel: str, sha: st
         raise
 
 
-def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, rel: str, today: date) -> FileResult:
+def _ingest_file(
+    pg, stage, registry: Registry, landing_dir: Path, path: Path, rel: str, today: date, ensured: set[str]
+) -> FileResult:
     table = resolve_table(registry, landing_dir, path)
     info = inspect_bytes(path, text=SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet")
     sha = info.sha256
@@ -121,7 +123,7 @@ def _ingest_file(pg, stage, registry: Registry, landing_dir: Path, path: Path, r
     if same:
         return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
     staged = stage_file(stage, table, path, rel, info, registry.units_per_usd, today)
-    _write(pg, stage, table, staged, rel, sha)
+    _write(pg, stage, table, staged, rel, sha, ensured)
     return loaded_result(table, staged, rel, bool(replaced))
 
 
@@ -139,18 +141,20 @@ def ingest_postgres(
     stage = duckdb.connect(":memory:")
     try:
         stage.execute("set TimeZone = 'UTC'")
+        stage.execute("set enable_progress_bar = false")
         with pg.cursor() as cursor:
             ensure_files_table(cursor)
             for table in registry.tables():
                 ensure_raw_table(cursor, table)  # dbt sources exist even before a platform's first file
         pg.commit()
+        ensured = {t.raw_table for t in registry.tables()}
         results = []
         for entry in scan_landing(landing_dir):
             rel = str(entry.path.relative_to(landing_dir))
             result = entry_result(entry, landing_dir)
             try:
                 result = result or _ingest_file(
-                    pg, stage, registry, landing_dir, entry.path, rel, today or date.today()
+                    pg, stage, registry, landing_dir, entry.path, rel, today or date.today(), ensured
                 )
             except RefusedFile as refused:
                 result = FileResult(rel, "refused", message=refused.reason)

@@ -211,4 +211,3 @@ def check_rules(
     if refusing:
         raise RefusedFile(rel, "; ".join(refusing))
     return [m for _, m in messages]
-
