@@ -58,9 +58,8 @@ def test_parquet_rows_keep_their_file_order_and_a_duplicate_names_both_rows(con,
     assert run(con, landing)["ga4/events/e.parquet"].status == "loaded"
     rows = con.execute('select _mops_row, user_pseudo_id from raw."ga4__events" order by _mops_row').fetchall()
     assert rows == [(1, "u1"), (2, "u2"), (3, "u3"), (4, "u1")]
-    duplicated = f"select * from ({EVENTS.format(date=chr(39) + '20260501' + chr(39))}) union all " + (
-        "select '20260502', 1777600003000000, 'page_view', 'u1'"
-    )
+    events = EVENTS.format(date=repr("20260501"))
+    duplicated = f"select * from ({events}) union all select '20260502', 1777600003000000, 'page_view', 'u1'"
     write_parquet(landing / "ga4/events/f.parquet", duplicated)
     result = run(con, landing)["ga4/events/f.parquet"]
     assert result.status == "refused" and "rows 4 and 5" in result.message
@@ -68,9 +67,8 @@ def test_parquet_rows_keep_their_file_order_and_a_duplicate_names_both_rows(con,
 
 def test_a_parquet_column_named_like_the_reader_row_number_is_kept_as_an_extra(con, tmp_path):
     landing = tmp_path / "landing"
-    write_parquet(
-        landing / "ga4/events/e.parquet", f"select *, 7 as file_row_number from ({EVENTS.format(date=repr('20260501'))})"
-    )
+    events = EVENTS.format(date=repr("20260501"))
+    write_parquet(landing / "ga4/events/e.parquet", f"select *, 7 as file_row_number from ({events})")
     result = run(con, landing)["ga4/events/e.parquet"]
     assert result.status == "loaded" and result.rows == 4 and "file_row_number" in result.new_fields
     rows = con.execute('select _mops_row, _mops_extras from raw."ga4__events" order by _mops_row').fetchall()
