@@ -46,6 +46,7 @@ clean:
 
 bench: install
 	$(BIN)/python bench/data_layer.py
+	$(BIN)/python bench/ingest.py --scales 1 10
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/monitoring_detectors.py
 	$(BIN)/python bench/markov.py
