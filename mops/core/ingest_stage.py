@@ -57,7 +57,7 @@ class StagedFile:
     relation: str = "_mops_typed"  # SQL of the typed rows: a parenthesised select over the staged source
 
     def raw_select(self, table: LandingTable) -> tuple[list[str], list[str]]:
-        """Raw-table columns copied from _mops_typed and the SQL of each (provenance is added at write)."""
+        """Raw-table columns copied from the typed rows and the SQL of each (provenance is added at write)."""
         fields = [f.name for f in table.fields]
         columns = [*fields, "_mops_format_version", "_mops_row", "_mops_extras"]
         return columns, [q(f) for f in fields] + [self.version_expr, "_mops_row", self.extras_expr]
