@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -129,6 +130,18 @@ def _phases(traced: dict, phases: dict) -> dict:
     }
 
 
+def _commit() -> str:
+    """The commit the measured code is at (the mops package actually imported)."""
+    where = Path(mops.__file__).parent
+    try:
+        git = {"cwd": where.parent, "capture_output": True, "text": True}
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **git)
+        dirty = subprocess.run(["git", "status", "--porcelain", "mops"], **git)
+    except OSError:
+        return str(where)
+    return head.stdout.strip() + (" (uncommitted changes)" if dirty.stdout.strip() else "") or str(where)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
@@ -149,7 +162,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     measured = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code": str(Path(mops.__file__).parent),
+        "code": _commit(),
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count()},
         "runs": runs,
     }
