@@ -191,7 +191,8 @@ def check_rules(
         con.execute(
             "create or replace temp table _mops_units (__code varchar, __units double)"
             if not values
-            else f"create or replace temp table _mops_units as select * from (values {values}) v(__code, __units)"
+            else "create or replace temp table _mops_units as select __code, cast(__units as double) as __units "
+            f"from (values {values}) v(__code, __units)"
         )
         join = f"left join _mops_units on __code = upper(t.{q(table.currency_field)})"
     projection = "".join(f", {expr} as {alias}" for alias, expr in derived.items())
