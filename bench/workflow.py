@@ -222,7 +222,8 @@ def measure(scale: float, root: Path) -> dict:
     print(f"scale {scale:>5}: `mops run daily` as the caller sees it {with_server['caller_wall_s']:.1f}s with the "
           f"server up ({with_server['caller_wall_s'] / flow - 1:+.1%} on the flow's own {flow:.1f}s; "
           f"{with_server['startup_s']:.1f}s from the process start to the flow body, "
-          f"{with_server['after_record_s']:.1f}s after the record), {without_server['caller_wall_s']:.1f}s without")  # fmt: skip
+          f"{with_server['after_record_s']:.1f}s after the record), "
+          f"{without_server['caller_wall_s']:.1f}s without")  # fmt: skip
     print(f"scale {scale:>5}: plain calls {plain_run['wall_s']:.1f}s in one process, "
           f"{commands_run['wall_s']:.1f}s as commands; flow overhead {engine_run['overhead_s']:.2f}s")  # fmt: skip
     return {

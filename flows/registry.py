@@ -18,7 +18,6 @@ def workflows_dir(settings: Settings) -> Path:
     return settings.workflows_path
 
 
-
 def load_plans(settings: Settings, agents: dict[str, Agent] | None = None) -> dict[str, Plan]:
     agents = agents if agents is not None else catalog(settings)
     return {
