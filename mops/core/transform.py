@@ -5,6 +5,8 @@ dbt targets the warehouse the settings point at: PostgreSQL when warehouse_url i
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
@@ -79,6 +81,72 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+class _Warm:
+    """The one dbt child waiting for its arguments (mops.core.transform_child), and what it was started with."""
+
+    process: subprocess.Popen | None = None
+    key: tuple | None = None
+
+
+def _warm_key(settings: Settings, env: dict[str, str]) -> tuple:
+    # Prefect's variables change while a run starts (its API URL) and dbt never reads them
+    return str(settings.dbt_project_dir), sorted((k, v) for k, v in env.items() if not k.startswith("PREFECT_"))
+
+
+def prewarm(settings: Settings) -> None:
+    """Start a dbt child that imports dbt now and runs the next `run_dbt` for these settings (at most one)."""
+    env = dbt_env(settings)
+    key = _warm_key(settings, env)
+    if _Warm.process is not None and _Warm.process.poll() is None and _Warm.key == key:
+        return
+    stop_prewarmed()
+    _Warm.process = subprocess.Popen(
+        [sys.executable, "-m", "mops.core.transform_child", "dbt"],
+        cwd=settings.dbt_project_dir,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **interrupts.child_kwargs(),  # dies with us, like every dbt process
+    )
+    _Warm.key = key
+
+
+def stop_prewarmed() -> None:
+    """End a prewarmed child nobody used (closing its stdin ends it; its group is killed if it lingers)."""
+    process, _Warm.process, _Warm.key = _Warm.process, None, None
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(OSError):
+        process.stdin.close()
+    try:
+        process.wait(2)
+    except subprocess.TimeoutExpired:
+        interrupts.kill_group(process)
+    with contextlib.suppress(OSError):
+        process.stdout.close()
+
+
+atexit.register(stop_prewarmed)
+
+
+def _take_prewarmed(settings: Settings, env: dict[str, str], args: list[str]) -> subprocess.Popen | None:
+    """The prewarmed child, given `args`, when it was started for this environment and is still waiting."""
+    process = _Warm.process
+    if process is None or process.poll() is not None or _Warm.key != _warm_key(settings, env):
+        stop_prewarmed()
+        return None
+    _Warm.process, _Warm.key = None, None
+    try:
+        process.stdin.write(json.dumps(args) + "\n")
+        process.stdin.close()
+    except OSError:  # it died meanwhile: a cold start instead
+        interrupts.kill_group(process)
+        return None
+    return process
+
+
 def dbt_args(command: str = "build", select: str | None = None, full_refresh: bool = False) -> list[str]:
     """`dbt <command>` arguments. A full refresh rebuilds the incremental models from every raw row."""
     return [command] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
@@ -103,17 +171,19 @@ def run_dbt(
     log_path = log_dir / f"dbt-{args[0]}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.log"
     command = [dbt_executable(), *args, "--vars", json.dumps(settings.dbt_vars())]
     failures: list[str] = []
+    env = dbt_env(settings)
+    process = _take_prewarmed(settings, env, command[1:]) or subprocess.Popen(
+        command,
+        cwd=settings.dbt_project_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **interrupts.child_kwargs(),  # dies with us, even on kill -9: no orphan holding the warehouse
+    )
     with (
         log_path.open("w") as log,
-        subprocess.Popen(
-            command,
-            cwd=settings.dbt_project_dir,
-            env=dbt_env(settings),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            **interrupts.child_kwargs(),  # dies with us, even on kill -9: no orphan holding the warehouse
-        ) as process,
+        process,
         interrupts.tracked(process),  # a stop (SIGTERM/SIGINT) kills dbt's process group
     ):
         assert process.stdout is not None
