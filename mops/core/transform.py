@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +87,7 @@ class _Warm:
 
     process: subprocess.Popen | None = None
     key: tuple | None = None
+    lock = threading.Lock()  # flows running in threads of one process never take the same child
 
 
 def _warm_key(settings: Settings, env: dict[str, str]) -> tuple:
@@ -97,10 +99,16 @@ def prewarm(settings: Settings) -> None:
     """Start a dbt child that imports dbt now and runs the next `run_dbt` for these settings (at most one)."""
     env = dbt_env(settings)
     key = _warm_key(settings, env)
-    if _Warm.process is not None and _Warm.process.poll() is None and _Warm.key == key:
-        return
-    stop_prewarmed()
-    _Warm.process = subprocess.Popen(
+    with _Warm.lock:
+        if _Warm.process is not None and _Warm.process.poll() is None and _Warm.key == key:
+            return
+        _stop(_Warm.process)
+        _Warm.process = _spawn_child(settings, env)
+        _Warm.key = key
+
+
+def _spawn_child(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "mops.core.transform_child", "dbt"],
         cwd=settings.dbt_project_dir,
         env=env,
@@ -110,13 +118,18 @@ def prewarm(settings: Settings) -> None:
         text=True,
         **interrupts.child_kwargs(),  # dies with us, like every dbt process
     )
-    _Warm.key = key
 
 
 def stop_prewarmed() -> None:
-    """End a prewarmed child nobody used (closing its stdin ends it; its group is killed if it lingers)."""
-    process, _Warm.process, _Warm.key = _Warm.process, None, None
-    if process is None or process.poll() is not None:
+    """End a prewarmed child nobody used."""
+    with _Warm.lock:
+        process, _Warm.process, _Warm.key = _Warm.process, None, None
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Closing its stdin ends a waiting child; its group is killed if it lingers."""
+    if process is None:
         return
     with contextlib.suppress(OSError):
         process.stdin.close()
@@ -133,11 +146,12 @@ atexit.register(stop_prewarmed)
 
 def _take_prewarmed(settings: Settings, env: dict[str, str], args: list[str]) -> subprocess.Popen | None:
     """The prewarmed child, given `args`, when it was started for this environment and is still waiting."""
-    process = _Warm.process
-    if process is None or process.poll() is not None or _Warm.key != _warm_key(settings, env):
-        stop_prewarmed()
+    with _Warm.lock:
+        process, key = _Warm.process, _Warm.key
+        _Warm.process, _Warm.key = None, None
+    if process is None or process.poll() is not None or key != _warm_key(settings, env):
+        _stop(process)
         return None
-    _Warm.process, _Warm.key = None, None
     try:
         process.stdin.write(json.dumps(args) + "\n")
         process.stdin.close()
