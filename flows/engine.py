@@ -7,6 +7,8 @@ task; the benchmark submits plain function calls, so orchestration overhead can 
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import re
 import threading
 import time
@@ -133,6 +135,7 @@ def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], st
     spec = planned.step.dbt
     full_refresh = spec.is_full_refresh(run.started_at.date())
     run.session.release()  # dbt needs the warehouse file to itself
+    _preload(run.catalog)
     outcome = build(run.settings, spec.command, spec.select, changed_only=spec.changed_only, full_refresh=full_refresh)
     result = outcome.result
     report = outcome.report(run.settings)
@@ -143,6 +146,19 @@ def _run_dbt(planned: PlannedStep, run: RunSettings) -> tuple[dict[str, int], st
         causes = report.problems or result.failures[:5]
         raise error(f"dbt {args} failed: {'; '.join(causes) or 'see ' + str(result.log_path)}")
     return {}, outcome.message, report.lines()  # what was built and why; what was left empty or skipped
+
+
+def _preload(agents: dict[str, Agent]) -> None:
+    """While dbt runs in its child process this one only waits: load what the agents import on first use."""
+    modules = sorted({name for agent in agents.values() for name in agent.preload})
+    if modules:
+        threading.Thread(target=_import_all, args=(modules,), name="mops-preload", daemon=True).start()
+
+
+def _import_all(modules: list[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(Exception):  # an agent's own import reports a real problem where it runs
+            importlib.import_module(name)
 
 
 def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:

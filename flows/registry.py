@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
+from flows.composition import catalog
+from flows.composition import use_catalog as use_catalog  # re-exported: the application plugs the catalog in
 from flows.plan import Plan, build_plan, event_loops, schedule_misses_deadlines
 from flows.review import review_problems
 from flows.spec import SpecError, load_specs, parse_spec
-from mops.core.catalog import Catalog
 from mops.core.errors import MopsError
 from mops.core.runtime.agent import Agent
 from mops.core.settings import Settings
@@ -16,21 +16,6 @@ from mops.core.settings import Settings
 
 def workflows_dir(settings: Settings) -> Path:
     return settings.workflows_path
-
-
-_catalog_provider: Callable[[Settings], Catalog] | None = None
-
-
-def use_catalog(provider: Callable[[Settings], Catalog]) -> None:
-    """Called once by the application (the composition root), which alone knows where agents live."""
-    global _catalog_provider
-    _catalog_provider = provider
-
-
-def catalog(settings: Settings) -> dict[str, Agent]:
-    if _catalog_provider is None:
-        raise MopsError("no agent catalog: the application builds it (mops.app.catalog.compose()) before runs")
-    return _catalog_provider(settings).agents
 
 
 def load_plans(settings: Settings, agents: dict[str, Agent] | None = None) -> dict[str, Plan]:

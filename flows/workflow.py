@@ -45,6 +45,7 @@ from mops.core.governance import resolve_actor
 from mops.core.governance.production import head_commit
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings
+from mops.core.transform import prewarm
 
 
 class EventLoopStopped(MopsError):
@@ -138,6 +139,8 @@ def run_workflow(
 
 def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at) -> RunSummary:
     wall = time.perf_counter()
+    if any(s.agent is None for s in plan.steps.values()):
+        prewarm(settings)  # dbt's import overlaps the run's start (done already when the CLI started it)
     # the caller's wait before this point (process start, Prefect server, flow run creation) counts too
     startup_s = max(time.time() - caller_started_at, 0.0) if caller_started_at else 0.0
     workflow = plan.spec.name

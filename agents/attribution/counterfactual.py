@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
 
 from agents.attribution.journeys import SEPARATOR
 
@@ -121,6 +120,8 @@ def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = N
         n = len(design.channels)
         start = np.concatenate([np.full(n, max(rate, 1e-4)), np.zeros(design.n_params - n)])
     bounds = [(0.0, None)] * design.n_params
+    from scipy.optimize import minimize  # loaded by the first run, not with the catalog
+
     result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500})
     return np.maximum(result.x, 0.0)
 

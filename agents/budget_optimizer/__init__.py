@@ -74,4 +74,9 @@ MANIFEST = AgentManifest(
     failure_policy=FailurePolicy(on_failure="halt"),
 )
 
-AGENT = Agent(manifest=MANIFEST, function=run, parameters=BudgetParameters)
+AGENT = Agent(
+    manifest=MANIFEST,
+    function=run,
+    parameters=BudgetParameters,
+    preload=("scipy.stats", "scipy.optimize", "agents.budget_optimizer.likelihood"),
+)

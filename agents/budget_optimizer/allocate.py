@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from mops.core.errors import MopsError
 
@@ -119,6 +118,8 @@ def _solve(objective, start: np.ndarray, lower: np.ndarray, upper: np.ndarray, t
     def scaled(y):
         value, grad = objective(y * scale)
         return value / f_scale, grad * scale / f_scale
+
+    from scipy.optimize import minimize  # loaded by the first run, not with the catalog
 
     result = minimize(
         scaled,

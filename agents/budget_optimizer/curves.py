@@ -24,15 +24,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.base.model import GenericLikelihoodModel
 
 from mops.core.errors import MopsError
 
 DECAY_GRID = np.round(np.arange(0.0, 0.951, 0.05), 2)
-HALF_PRIOR_SD = float(np.log(10.0))  # weakly informative: 95% of the prior within 100x of the highest spend
-SHAPE_PRIOR_SD = 0.5  # Hill exponent within about [0.4, 2.7] a priori, when it is estimated
 HALF_BOUND_MULTIPLE = 100.0  # draws of the half-saturation are kept within [lowest / 100, highest x 100]
 
 
@@ -64,52 +59,6 @@ def adstock(values: np.ndarray, decay: float) -> np.ndarray:
     return out
 
 
-class _HillPoisson(GenericLikelihoodModel):
-    """clicks ~ Poisson(max_clicks * hill(spend)); parameters log max_clicks, log half_saturation[, log shape].
-
-    The log likelihood carries weakly informative priors (a penalised likelihood): log half_saturation
-    ~ normal(log highest spend, HALF_PRIOR_SD) and log shape ~ normal(0, SHAPE_PRIOR_SD). Where the data
-    identify the curve they change nothing; where the response is linear over the observed range they keep
-    the half-saturation from running off to infinity (the fit of issue 16 reached 3.7e10).
-    """
-
-    def __init__(self, clicks, spend, fixed_shape: float | None, **kwargs):
-        self.fixed_shape = fixed_shape
-        names = ["log_max_clicks", "log_half_saturation"] + ([] if fixed_shape is not None else ["log_shape"])
-        super().__init__(np.asarray(clicks, dtype=float), np.asarray(spend, dtype=float)[:, None], **kwargs)
-        self.exog_names[:] = names
-        self.k_extra = 0
-        self.nparams = len(names)
-        self.df_model = len(names)
-        self.df_resid = len(clicks) - len(names)
-        self.prior_centre = float(np.log(np.max(self.exog[:, 0])))
-
-    def mean(self, params) -> np.ndarray:
-        shape = self.fixed_shape if self.fixed_shape is not None else np.exp(np.clip(params[2], -5, 5))
-        log_half = np.clip(params[1], -50.0, 50.0)
-        with np.errstate(over="ignore", under="ignore"):
-            return np.exp(np.clip(params[0], -50.0, 50.0)) * hill(self.exog[:, 0], np.exp(log_half), shape)
-
-    def loglikeobs(self, params):
-        mu = np.maximum(self.mean(params), 1e-12)
-        return self.endog * np.log(mu) - mu - _log_factorial(self.endog)
-
-    def log_prior(self, params) -> float:
-        penalty = ((params[1] - self.prior_centre) / HALF_PRIOR_SD) ** 2
-        if self.fixed_shape is None:
-            penalty += (params[2] / SHAPE_PRIOR_SD) ** 2
-        return -0.5 * float(penalty)
-
-    def loglike(self, params):
-        return float(np.sum(self.loglikeobs(params))) + self.log_prior(params)
-
-
-def _log_factorial(values: np.ndarray) -> np.ndarray:
-    from scipy.special import gammaln
-
-    return gammaln(values + 1.0)
-
-
 @dataclass(frozen=True)
 class SaturationFit:
     params: np.ndarray  # log max_clicks, log half_saturation, log shape
@@ -128,7 +77,9 @@ def fit_saturation(spend: np.ndarray, clicks: np.ndarray, shape: float | None = 
         raise CurveFitError(f"{positive.sum()} days with spend and {clicks.sum():.0f} clicks: too few to fit a curve")
     if np.ptp(np.log(spend[positive])) < 0.1:
         raise CurveFitError("daily spend hardly varies (log range < 0.1): saturation is not identifiable")
-    model = _HillPoisson(clicks, spend, shape)
+    from agents.budget_optimizer.likelihood import HillPoisson  # statsmodels loads with the first fit
+
+    model = HillPoisson(clicks, spend, shape, curve=hill)
     ratio = clicks[positive].mean() / spend[positive].mean()
     # start: half saturation at the median spend, so the start curve passes through the data
     start_k = float(np.median(spend[positive]))
@@ -183,6 +134,9 @@ class CarryoverFit:
 
 def fit_carryover(clicks: np.ndarray, outcome: np.ndarray, confidence: float, burn_in: int) -> CarryoverFit:
     """Outcome per day = value_per_click * adstock(clicks, decay); decay by profile likelihood."""
+    from scipy.stats import chi2
+    from statsmodels.api import WLS
+
     clicks = np.asarray(clicks, dtype=float)
     outcome = np.asarray(outcome, dtype=float)
     if outcome.sum() <= 0:
@@ -193,7 +147,7 @@ def fit_carryover(clicks: np.ndarray, outcome: np.ndarray, confidence: float, bu
         y = outcome[burn_in:]
         # variance proportional to the mean (counts x order values): weights 1 / expected, floored
         weights = 1.0 / np.maximum(carried, max(1e-6, 0.05 * carried.mean()))
-        fit = sm.WLS(y, carried[:, None], weights=weights).fit()
+        fit = WLS(y, carried[:, None], weights=weights).fit()
         loglik.append(fit.llf)
         value.append(fit.params[0])
         value_se.append(fit.bse[0])
@@ -206,7 +160,7 @@ def fit_carryover(clicks: np.ndarray, outcome: np.ndarray, confidence: float, bu
     value = np.where(finite, value, 0.0)
     value_se = np.where(finite, value_se, 0.0)
     best = int(np.argmax(loglik))
-    inside = DECAY_GRID[2 * (loglik[best] - loglik) <= stats.chi2.ppf(confidence, 1)]
+    inside = DECAY_GRID[2 * (loglik[best] - loglik) <= chi2.ppf(confidence, 1)]
     return CarryoverFit(
         DECAY_GRID,
         loglik,

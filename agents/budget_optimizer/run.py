@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from agents.budget_optimizer.allocate import Curves, allocate, allocation_draws, spend_bounds
 from agents.budget_optimizer.fitting import fit_channels
@@ -78,6 +77,8 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
         ]
     )
     upper = np.maximum(lower, np.minimum(upper, cap))
+    from scipy import stats  # loaded by the first run, not with the catalog
+
     z = float(stats.norm.ppf(params.confidence))
     recommended = allocate(curves, spend_now, lower, upper, total_fitted, z) if fitted else spend_now
 

@@ -49,6 +49,7 @@ AGENT = Agent(
     ),
     function=run,
     parameters=ContentPerformanceParameters,
+    preload=("scipy.stats", "statsmodels.api"),
 )
 
 __all__ = ["AGENT", "ContentPerformanceParameters", "NotesProvider"]

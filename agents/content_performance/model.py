@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from agents.content_performance.features import FEATURES
 
@@ -51,6 +49,9 @@ def fit_metric(
     exog = _design(data, features)
     hits = np.minimum(data[successes].to_numpy(float), data[trials].to_numpy(float))
     endog = np.column_stack([hits, data[trials].to_numpy(float) - hits])
+    import statsmodels.api as sm  # loaded by the first run, not with the catalog
+    from scipy import stats
+
     glm = sm.GLM(endog, exog, family=sm.families.Binomial())
     if standard_errors == "cluster_campaign":
         groups = pd.factorize(data["campaign_key"])[0]

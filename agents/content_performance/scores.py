@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from agents.content_performance.features import DESCRIPTIONS, FEATURES
 
 
 def poisson_interval(counts: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import stats  # loaded by the first run, not with the catalog
+
     alpha = 1 - confidence_level
     low = np.where(counts > 0, stats.chi2.ppf(alpha / 2, 2 * counts) / 2, 0.0)
     high = stats.chi2.ppf(1 - alpha / 2, 2 * (counts + 1)) / 2
@@ -39,6 +40,8 @@ def score_ads(ads: pd.DataFrame, confidence_level: float, min_impressions: int, 
         score = np.where(expected > 0, conversions / expected, np.nan)
         score_low = np.where(expected > 0, low / expected, np.nan)
         score_high = np.where(expected > 0, high / expected, np.nan)
+    from scipy import stats
+
     p_worse = stats.poisson.cdf(conversions, expected)  # P(X <= observed) if the ad converted like its siblings
     p_better = stats.poisson.sf(conversions - 1, expected)  # P(X >= observed)
     enough = (ads["impressions"].to_numpy() >= min_impressions) & (expected >= min_expected)

@@ -118,6 +118,6 @@ MANIFEST = AgentManifest(
     failure_policy=FailurePolicy(on_failure="halt"),  # a failed report must show, not pass quietly
 )
 
-AGENT = Agent(manifest=MANIFEST, function=run, parameters=ReportingParameters)
+AGENT = Agent(manifest=MANIFEST, function=run, parameters=ReportingParameters, preload=("scipy.stats",))
 
 __all__ = ["AGENT", "MANIFEST", "ReportingParameters", "run"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from mops.core.runtime.agent import Decision
 
@@ -25,6 +24,8 @@ def rate_fell_confidence(conversions_now: float, spend_now: float, conversions_b
     if n == 0 or spend_now <= 0 or spend_before <= 0:
         return 0.0
     p = spend_now / (spend_now + spend_before)
+    from scipy.stats import binomtest  # loaded by the first run, not with the catalog
+
     return float(1.0 - binomtest(k, n, p, alternative="less").pvalue)
 
 

@@ -13,12 +13,14 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mops.core.catalog import Catalog
-from mops.core.contracts import load_contracts
 from mops.core.errors import MopsError
-from mops.core.runtime.agent import Agent
-from mops.core.settings import Settings
+
+if TYPE_CHECKING:  # the catalog's modules (pandas among them) load when a command first needs the catalog
+    from mops.core.catalog import Catalog
+    from mops.core.runtime.agent import Agent
+    from mops.core.settings import Settings
 
 
 def _import(name: str, setting: str):
@@ -31,6 +33,8 @@ def _import(name: str, setting: str):
 @cache
 def discover_agents(packages: tuple[str, ...] = ("agents",), extra_modules: tuple[str, ...] = ()) -> dict[str, Agent]:
     """Every agent sub-package of `packages` and every module in `extra_modules` (AGENT or AGENTS), by name."""
+    from mops.core.runtime.agent import Agent
+
     found: dict[str, Agent] = {}
     modules = []
     for package in packages:
@@ -48,6 +52,9 @@ def discover_agents(packages: tuple[str, ...] = ("agents",), extra_modules: tupl
 
 @cache
 def _catalog(contracts_dir: Path, packages: tuple[str, ...], extra_modules: tuple[str, ...]) -> Catalog:
+    from mops.core.catalog import Catalog
+    from mops.core.contracts import load_contracts
+
     catalog = Catalog(discover_agents(packages, extra_modules), load_contracts(contracts_dir / "agents"))
     catalog.validate()
     return catalog
@@ -67,6 +74,6 @@ def get_agent(settings: Settings, name: str) -> Agent:
 
 def compose() -> None:
     """Wire the catalog into the engine: workflow runs (CLI, served or on a worker) use this one."""
-    from flows.registry import use_catalog
+    from flows.composition import use_catalog
 
     use_catalog(build_catalog)

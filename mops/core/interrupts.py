@@ -122,6 +122,11 @@ def _kill_group(process: subprocess.Popen, grace_seconds: float = 5.0) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def kill_group(process: subprocess.Popen, grace_seconds: float = 5.0) -> None:
+    """SIGTERM a child's process group, SIGKILL after the grace period."""
+    _kill_group(process, grace_seconds)
+
+
 def kill_children() -> None:
     """SIGTERM every tracked child's group (their readers see the end of output and return)."""
     with _children_lock:

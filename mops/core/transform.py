@@ -5,12 +5,15 @@ dbt targets the warehouse the settings point at: PostgreSQL when warehouse_url i
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +82,85 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+class _Warm:
+    """The one dbt child waiting for its arguments (mops.core.transform_child), and what it was started with."""
+
+    process: subprocess.Popen | None = None
+    key: tuple | None = None
+    lock = threading.Lock()  # flows running in threads of one process never take the same child
+
+
+def _warm_key(settings: Settings, env: dict[str, str]) -> tuple:
+    # Prefect's variables change while a run starts (its API URL) and dbt never reads them
+    return str(settings.dbt_project_dir), sorted((k, v) for k, v in env.items() if not k.startswith("PREFECT_"))
+
+
+def prewarm(settings: Settings) -> None:
+    """Start a dbt child that imports dbt now and runs the next `run_dbt` for these settings (at most one)."""
+    env = dbt_env(settings)
+    key = _warm_key(settings, env)
+    with _Warm.lock:
+        if _Warm.process is not None and _Warm.process.poll() is None and _Warm.key == key:
+            return
+        _stop(_Warm.process)
+        _Warm.process = _spawn_child(settings, env)
+        _Warm.key = key
+
+
+def _spawn_child(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mops.core.transform_child", "dbt"],
+        cwd=settings.dbt_project_dir,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **interrupts.child_kwargs(),  # dies with us, like every dbt process
+    )
+
+
+def stop_prewarmed() -> None:
+    """End a prewarmed child nobody used."""
+    with _Warm.lock:
+        process, _Warm.process, _Warm.key = _Warm.process, None, None
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Closing its stdin ends a waiting child; its group is killed if it lingers."""
+    if process is None:
+        return
+    with contextlib.suppress(OSError):
+        process.stdin.close()
+    try:
+        process.wait(2)
+    except subprocess.TimeoutExpired:
+        interrupts.kill_group(process)
+    with contextlib.suppress(OSError):
+        process.stdout.close()
+
+
+atexit.register(stop_prewarmed)
+
+
+def _take_prewarmed(settings: Settings, env: dict[str, str], args: list[str]) -> subprocess.Popen | None:
+    """The prewarmed child, given `args`, when it was started for this environment and is still waiting."""
+    with _Warm.lock:
+        process, key = _Warm.process, _Warm.key
+        _Warm.process, _Warm.key = None, None
+    if process is None or process.poll() is not None or key != _warm_key(settings, env):
+        _stop(process)
+        return None
+    try:
+        process.stdin.write(json.dumps(args) + "\n")
+        process.stdin.close()
+    except OSError:  # it died meanwhile: a cold start instead
+        interrupts.kill_group(process)
+        return None
+    return process
+
+
 def dbt_args(command: str = "build", select: str | None = None, full_refresh: bool = False) -> list[str]:
     """`dbt <command>` arguments. A full refresh rebuilds the incremental models from every raw row."""
     return [command] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
@@ -103,17 +185,19 @@ def run_dbt(
     log_path = log_dir / f"dbt-{args[0]}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.log"
     command = [dbt_executable(), *args, "--vars", json.dumps(settings.dbt_vars())]
     failures: list[str] = []
+    env = dbt_env(settings)
+    process = _take_prewarmed(settings, env, command[1:]) or subprocess.Popen(
+        command,
+        cwd=settings.dbt_project_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **interrupts.child_kwargs(),  # dies with us, even on kill -9: no orphan holding the warehouse
+    )
     with (
         log_path.open("w") as log,
-        subprocess.Popen(
-            command,
-            cwd=settings.dbt_project_dir,
-            env=dbt_env(settings),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            **interrupts.child_kwargs(),  # dies with us, even on kill -9: no orphan holding the warehouse
-        ) as process,
+        process,
         interrupts.tracked(process),  # a stop (SIGTERM/SIGINT) kills dbt's process group
     ):
         assert process.stdout is not None

@@ -116,6 +116,7 @@ def test_a_dbt_step_full_refreshes_on_its_weekday_only(monkeypatch, tmp_path):
     class _Run:
         settings = make_settings(tmp_path)
         session = type("Session", (), {"release": lambda self: None})()
+        catalog = {}  # no agent modules to preload while dbt runs
         started_at = datetime(2026, 6, 28, 11, 0, tzinfo=UTC)
 
     flows.engine._run_dbt(step, _Run())
@@ -148,6 +149,7 @@ def test_a_dbt_step_reports_what_it_built_or_that_nothing_changed(monkeypatch):
     class _Run:
         settings = None
         session = type("Session", (), {"release": lambda self: None})()
+        catalog = {}
         started_at = datetime(2026, 6, 29, 11, 0, tzinfo=UTC)
 
     assert flows.engine._run_dbt(plan.steps["build"], _Run()) == (

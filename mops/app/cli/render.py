@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flows.summary import RunSummary
 from mops.app.cli.common import console
+
+if TYPE_CHECKING:  # the engine's modules load only for commands that run workflows
+    from flows.summary import RunSummary
 
 STEP_STYLE = {"succeeded": "green", "skipped": "yellow", "failed": "bold red", "halted": "red", "cancelled": "magenta"}
 INGEST_STYLE = {

@@ -106,6 +106,9 @@ class Agent:
     function: AgentFunction
     parameters: type[BaseModel]
     downgrades: dict[tuple[str, int], Downgrade] = field(default_factory=dict)
+    # modules the function imports when it first runs (scipy, statsmodels: seconds of CPU), not at catalog
+    # load; a workflow run loads them while its dbt step runs in a child process and this one only waits
+    preload: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

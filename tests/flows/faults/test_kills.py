@@ -83,6 +83,22 @@ def outputs(settings) -> pd.DataFrame:
     return frame[keep].sort_values(["conversion_id", "channel_id"]).reset_index(drop=True)
 
 
+def dbt_logs(settings) -> set:
+    return set((settings.var_path / "logs").glob("dbt-run-*.log"))
+
+
+def wait_for_dbt_running(mops, settings, earlier: set, timeout: float = 90.0) -> None:
+    """The build step started and its dbt process runs its command (a prewarmed dbt exists before the run)."""
+    mops.wait_for("build started")
+    mops.wait_for_child("dbt")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any("Running with dbt" in log.read_text() for log in dbt_logs(settings) - earlier):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"dbt did not start its command within {timeout} s:\n{mops.output}")
+
+
 def waiting_run_id(line: str) -> str:
     return re.search(r"run (\w+) \(", line).group(1)
 
@@ -90,8 +106,9 @@ def waiting_run_id(line: str) -> str:
 def test_kill_9_during_dbt_leaves_no_dbt_behind_and_the_rerun_succeeds(cli):
     settings, specs, env = cli
     write_spec(specs, "faulty", WITH_DBT)
+    earlier = dbt_logs(settings)
     mops = start([*RUN[:1], "faulty", *RUN[1:]], env)
-    mops.wait_for_child("dbt")
+    wait_for_dbt_running(mops, settings, earlier)
     before = mops.kill(signal.SIGKILL)
     mops.finish()
     assert left_behind(before) == []
@@ -104,8 +121,9 @@ def test_kill_9_during_dbt_leaves_no_dbt_behind_and_the_rerun_succeeds(cli):
 def test_sigterm_during_dbt_kills_dbt_and_records_the_run_cancelled(cli):
     settings, specs, env = cli
     write_spec(specs, "faulty", WITH_DBT)
+    earlier = dbt_logs(settings)
     mops = start([*RUN[:1], "faulty", *RUN[1:]], env)
-    mops.wait_for_child("dbt")
+    wait_for_dbt_running(mops, settings, earlier)
     before = mops.kill(signal.SIGTERM)
     assert mops.finish(60) == 143, mops.output
     assert left_behind(before) == []
