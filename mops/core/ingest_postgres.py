@@ -44,7 +44,6 @@ POSTGRES_META = META_COLUMNS | {EXTRAS_COLUMN: "jsonb"}
 FILES_DDL = f"create table if not exists {FILES_TABLE} ({', '.join(f'{n} {t}' for n, t in FILES_COLUMNS.items())})"
 
 
-
 def ensure_raw_table(cursor, table: LandingTable) -> None:
     """Create the raw table, or add the fields the registry learned since it was created."""
     columns = {f.name: POSTGRES_TYPES[f.type] for f in table.fields} | POSTGRES_META

@@ -158,6 +158,13 @@ def assess(
     figures["conflicts_open"] = float(len(conflicts))
     figures["conflicts_caught"] = float(sum(c.outcome in CAUGHT for c in conflicts))
     figures["conflicts_per_run"] = len(conflicts) / figures["workflow_runs"] if figures["workflow_runs"] else 0.0
+    figures["decisions_held"] = float(len(held))
+    figures["files_refused"] = float(sum({f.source: f.files_refused for f in sources}.values()))  # per source
+    # what the layers stopped before it did harm: refused files, gates that stopped an agent, conflicts caught
+    # before applying and decisions held by an anomaly
+    figures["errors_prevented"] = (
+        figures["files_refused"] + figures["gates_stopped_agent"] + figures["conflicts_caught"] + len(held)
+    )
     return MonitorState(
         checked_at=now,
         level=level,
