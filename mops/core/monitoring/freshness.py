@@ -18,9 +18,9 @@ from typing import Literal
 import pandas as pd
 
 from mops.core.base import StrictModel
+from mops.core.ingest_shapes import q
 from mops.core.landing import LandingTable, Registry
 from mops.core.ops.records import OpsLog
-from mops.core.warehouse.adapter import _ident
 
 # the freshness every generated dbt source declares on its load time (mops generate writes it)
 FRESHNESS = {"warn_after": {"count": 30, "period": "hour"}, "error_after": {"count": 3, "period": "day"}}
@@ -50,11 +50,11 @@ class SourceFreshness(StrictModel):
 
 def _newest_day_sql(table: LandingTable) -> str | None:
     fields = table.dates.fields if table.dates else ()
-    name = f"{_ident(RAW)}.{_ident(table.raw_table)}"
+    name = f"{RAW}.{q(table.raw_table)}"  # names from the landing contracts, quoted as ingest quotes them
     if len(fields) == 1:
-        return f"select max(cast({_ident(fields[0])} as date)) as newest from {name}"
+        return f"select max(cast({q(fields[0])} as date)) as newest from {name}"
     if len(fields) == 3:  # year, month and day fields
-        y, m, d = (f"cast({_ident(f)} as integer)" for f in fields)
+        y, m, d = (f"cast({q(f)} as integer)" for f in fields)
         return f"select max(make_date({y}, {m}, {d})) as newest from {name}"
     return None
 
