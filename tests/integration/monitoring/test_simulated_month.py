@@ -25,7 +25,7 @@ import pytest
 from flows.local import run_once
 from mops.core.ops import OpsLog
 from mops.core.warehouse.adapter import open_warehouse
-from tests.flows.conftest import engine, prefect_server, write_spec  # noqa: F401 - the workflow fixtures
+from tests.flows.conftest import write_spec
 from tests.integration.monitoring.test_alerts import Receiver
 
 pytestmark = pytest.mark.slow
