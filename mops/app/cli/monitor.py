@@ -138,7 +138,11 @@ def _print(state) -> None:
     console.print(f"overhead trend (oldest to newest): {escape(trend)}")
     if state.alerts:
         delivered = sum(a["status"] == "delivered" for a in state.alerts)
-        console.print(f"alerts in the last 7 days: {len(state.alerts)} recorded, {delivered} delivered")
+        suppressed = state.impact.get("alerts_suppressed", 0)
+        console.print(
+            f"alerts in the last 7 days: {delivered} delivered, {len(state.alerts) - delivered} failed or without "
+            f"a destination, {suppressed:.0f} repeats suppressed"
+        )
     figures = state.impact
     console.print(
         f"impact over the history window: {figures['decisions_made']:.0f} decisions made, "

@@ -152,13 +152,16 @@ def assess(
     conflicts = find_conflicts(
         decisions, log.query("applied_decisions"), config.commitments, lookback=config.conflict_lookback
     )
-    alerts = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
+    recent = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
+    alerts = recent[recent.status != "suppressed"]  # what went out (or failed to); repeats are counted
     level, reasons = _judge(runs, health, found, conflicts, config, sources, deadlines)
     figures = telemetry.impact(log, since, config.minutes_per_handoff)
     figures["conflicts_open"] = float(len(conflicts))
     figures["conflicts_caught"] = float(sum(c.outcome in CAUGHT for c in conflicts))
     figures["conflicts_per_run"] = len(conflicts) / figures["workflow_runs"] if figures["workflow_runs"] else 0.0
     figures["decisions_held"] = float(len(held))
+    figures["alerts_sent"] = float(alerts.status.eq("delivered").sum())
+    figures["alerts_suppressed"] = float(len(recent) - len(alerts))
     figures["files_refused"] = float(sum({f.source: f.files_refused for f in sources}.values()))  # per source
     # what the layers stopped before it did harm: refused files, gates that stopped an agent, conflicts caught
     # before applying and decisions held by an anomaly
@@ -174,7 +177,7 @@ def assess(
         anomalies=found,
         conflicts=conflicts,
         overhead=_records(runs[["run_id", "workflow", "started_at", "overhead_share"]], 30),
-        alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 20),
+        alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 50),
         impact=figures,
         notes=notes,
         day=day,
