@@ -97,8 +97,8 @@ def _kpi_anomalies(
 
 
 def _freshness(log: OpsLog, config: MonitorConfig, runs: pd.DataFrame, day: date | None, now: datetime, notes):
-    if config.landing_contracts is None:
-        return []
+    if config.landing_contracts is None or not config.landing_contracts.is_dir():
+        return []  # a project without landing formats has no sources to judge
     from mops.core.landing import load_registry
 
     if day is None:  # the day the latest live run was about, else yesterday
