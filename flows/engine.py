@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flows.approvals import ApprovalStore
+from flows.holds import hold_decisions
 from flows.plan import Plan, PlannedStep, due_for_run_date
 from flows.summary import ApprovalOutcome, StepSummary
 from flows.ui_approvals import wait_for_decisions
@@ -65,6 +66,8 @@ class StepOutcome:
     rows_written: dict[str, int] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    due_at: datetime | None = None  # a deadline step's deadline (UTC)
+    deadline_share: float | None = None  # of the time from the run's start to the deadline, the share used
 
     def summary(self) -> StepSummary:
         return StepSummary(
@@ -161,14 +164,29 @@ def _import_all(modules: list[str]) -> None:
             importlib.import_module(name)
 
 
-def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
-    """A reason to skip (deadline passed or cannot be met), and warnings when at risk."""
+def deadline_due(planned: PlannedStep, run: RunSettings) -> tuple[datetime | None, list[str]]:
+    """When a live step's deadline falls (UTC; the earliest of its zones), and those zones."""
     deadline = planned.step.deadline
     if deadline is None or run.mode != "live":
         return None, []
     zones = run.account_zones if deadline.timezone == "account" else [deadline.timezone]
     zones = zones or ["UTC"]
-    due = min(due_for_run_date(deadline.before, zone, run.run_date) for zone in zones)
+    return min(due_for_run_date(deadline.before, zone, run.run_date) for zone in zones), zones
+
+
+def deadline_share(due: datetime | None, run: RunSettings) -> float | None:
+    """Share of the time from the run's start to the deadline used so far (monitoring's deadline-at-risk rule)."""
+    if due is None or due <= run.started_at:
+        return None if due is None else 1.0
+    return (run.clock() - run.started_at).total_seconds() / (due - run.started_at).total_seconds()
+
+
+def _check_deadline(planned: PlannedStep, run: RunSettings) -> tuple[str | None, list[str]]:
+    """A reason to skip (deadline passed or cannot be met), and warnings when at risk."""
+    due, zones = deadline_due(planned, run)
+    if due is None:
+        return None, []
+    deadline = planned.step.deadline
     now = run.clock()
     estimate = run.estimates.get(planned.id, 0.0)
     if now >= due:
@@ -256,7 +274,9 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
                 outcome.rows_written = agent_run.rows_written
                 outcome.decisions = agent_run.decisions
                 outcome.artifacts = {k: str(v) for k, v in agent_run.artifacts.items()}
-                outcome.approvals = _approvals(planned, run, agent_run.decisions)
+                held, notes = hold_decisions(planned, run, context, agent_run.decisions)
+                outcome.approvals = held or _approvals(planned, run, agent_run.decisions)
+                outcome.warnings += notes
             outcome.status = "succeeded"
             if any(a["status"] == "cancelled" for a in outcome.approvals):  # the approval wait was stopped
                 outcome.status = "cancelled"
@@ -281,6 +301,8 @@ def execute_step(planned: PlannedStep, context: RunContext, run: RunSettings) ->
             outcome.status = "skipped" if final == "skip" else "failed"
             break
     outcome.duration_s = time.perf_counter() - clock
+    outcome.due_at = deadline_due(planned, run)[0]
+    outcome.deadline_share = deadline_share(outcome.due_at, run)
     return outcome
 
 

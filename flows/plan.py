@@ -14,6 +14,7 @@ from graphlib import CycleError, TopologicalSorter
 from zoneinfo import ZoneInfo
 
 from flows.spec import SpecError, Step, StepPolicy, WorkflowSpec
+from mops.core.monitoring.holds import plan_problems
 from mops.core.runtime.agent import Agent, writers_of, written_versions
 from mops.core.runtime.context import ATTRIBUTION_OUTPUT
 
@@ -91,6 +92,16 @@ class Plan:
         return max(finish.values(), default=(0.0, []), key=lambda x: x[0])
 
 
+def held_kinds(step: Step, agent: Agent) -> set[str]:
+    """The decision kinds an anomaly hold stops: the agent's money decisions and the step's approval kind."""
+    return set(agent.manifest.money_decisions) | ({step.approval.decision} if step.approval else set())
+
+
+def hold_problems(step: Step, agent: Agent) -> list[str]:
+    reads = tuple(r.name for r in agent.manifest.reads)
+    return plan_problems(step.id, step.hold_on_anomalies, reads, held_kinds(step, agent))
+
+
 def build_plan(spec: WorkflowSpec, spec_hash: str, agents: dict[str, Agent]) -> Plan:
     where = f"workflow {spec.name}"
     problems: list[str] = []
@@ -111,6 +122,7 @@ def build_plan(spec: WorkflowSpec, spec_hash: str, agents: dict[str, Agent]) -> 
         unknown = sorted(set(step.parameters) - set(agent.parameters.model_fields))
         if unknown:
             problems.append(f"{where}, step {step.id}: agent {agent.name} has no parameters {unknown}")
+        problems += [f"{where}, {p}" for p in hold_problems(step, agent)]
     problems += _attribution_version_problems(spec, agents)
     if problems:
         raise SpecError("\n".join(problems))

@@ -64,6 +64,4 @@ def require_reviewed(plan: Plan, settings: Settings) -> None:
         return
     problems = unreviewed(settings.project_dir, reviewed_paths(plan, settings), settings.protected_ref)
     if problems:
-        raise UnreviewedCode(
-            f"production mode: workflow {plan.spec.name} refused:\n  - " + "\n  - ".join(problems)
-        )
+        raise UnreviewedCode(f"production mode: workflow {plan.spec.name} refused:\n  - " + "\n  - ".join(problems))

@@ -45,6 +45,8 @@ def record_run(warehouse: Warehouse, record: dict, outcomes: dict[str, StepOutco
                 "attempts": o.attempts,
                 "message": o.message[:4000],
                 "finished_at": now,
+                "due_at": o.due_at,
+                "deadline_share": o.deadline_share,
             }
             for o in outcomes.values()
         ],

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mops.core.base import StrictModel
 from mops.core.errors import MopsError
+from mops.core.monitoring.holds import HOLDABLE
 
 STEP_ID = r"^[a-z][a-z0-9_]*$"
 
@@ -147,13 +148,22 @@ class Step(StrictModel):
     deadline: Deadline | None = None
     approval: Approval | None = None
     parameters: dict[str, object] = Field(default_factory=dict)
+    # anomalies on the step's inputs that hold its money decisions (recorded as held, not applied):
+    # KPIs of the ad performance mart (spend, clicks, conversions) or input_rows (the volume of its reads)
+    hold_on_anomalies: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _kind(self) -> Step:
         if (self.agent is None) == (self.dbt is None):
             raise ValueError(f"step {self.id}: give exactly one of `agent` or `dbt`")
-        if self.dbt and (self.approval or self.parameters):
-            raise ValueError(f"step {self.id}: approvals and parameters apply to agent steps only")
+        if self.dbt and (self.approval or self.parameters or self.hold_on_anomalies):
+            raise ValueError(f"step {self.id}: approvals, parameters and hold_on_anomalies apply to agent steps only")
+        unknown = [h for h in self.hold_on_anomalies if h not in HOLDABLE]
+        if unknown:
+            raise ValueError(
+                f"step {self.id}: hold_on_anomalies names {', '.join(map(repr, unknown))}, which no detector "
+                f"watches (known: {', '.join(HOLDABLE)})"
+            )
         return self
 
     @property

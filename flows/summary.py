@@ -21,8 +21,9 @@ class ApprovalOutcome(BaseModel):
 
     subject: str
     value: float | None = None
-    status: str  # auto_applied | not_applied | pending | approved | rejected | expired
+    status: str  # auto_applied | not_applied | pending | approved | rejected | expired | held
     decided_by: str | None = None
+    reason: str | None = None  # why it was held (the anomaly, observed against its baseline)
 
 
 class StepSummary(BaseModel):
@@ -42,6 +43,10 @@ class StepSummary(BaseModel):
     @property
     def pending_approvals(self) -> int:
         return sum(a.status == "pending" for a in self.approvals)
+
+    @property
+    def held_decisions(self) -> int:
+        return sum(a.status == "held" for a in self.approvals)
 
 
 class RunSummary(BaseModel):

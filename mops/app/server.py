@@ -92,8 +92,10 @@ def start(settings: Settings, wait_seconds: float = 120.0) -> tuple[str, int, bo
             f"see {where.log} or `mops server stop`"
         )
     if healthy(url):
-        raise MopsError(f"port {settings.prefect_port} already has a Prefect server not started by mops; "
-                        "stop it or set MOPS_PREFECT_PORT")
+        raise MopsError(
+            f"port {settings.prefect_port} already has a Prefect server not started by mops; "
+            "stop it or set MOPS_PREFECT_PORT"
+        )
     where.home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
     env.update(PREFECT_HOME=str(where.home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_API_URL=url)

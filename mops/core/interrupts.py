@@ -72,6 +72,7 @@ def reset() -> None:
 
 # --- child processes ---------------------------------------------------------------------------
 
+
 def _death_signal_setter():
     """A preexec function: the child gets SIGKILL when its parent dies (resolved before fork)."""
     name = ctypes.util.find_library("c")
@@ -155,6 +156,7 @@ def pid_alive(pid: int | None) -> bool:
 
 
 # --- signals -----------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def cooperative() -> Iterator[None]:

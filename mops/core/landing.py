@@ -19,7 +19,6 @@ from mops.core.landing_shapes import DateRule, Download, MetricRule, Shapes, Uni
 FieldType = Literal["varchar", "bigint", "double", "decimal", "date", "timestamp", "boolean", "json"]
 
 
-
 class LandingField(StrictModel):
     name: str
     type: FieldType

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     alert_suppress_hours: float = Field(default=24.0, gt=0)
     # Orchestration overhead share of a run's wall time above which monitoring turns amber and alerts.
     monitor_overhead_threshold: float = Field(default=0.15, gt=0, lt=1)
+    # Smallest slow-down (seconds over an agent's median run) the runtime-regression detector alerts on.
+    monitor_runtime_min_change_s: float = Field(default=30.0, ge=0)
+    # Share of the time from a run's start to a step's deadline past which a finished step is "deadline at risk".
+    monitor_deadline_risk_share: float = Field(default=0.8, gt=0, le=1)
     # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
     actor: str | None = None
     # The governance policy (roles, members, scopes); relative paths are under project_dir.
@@ -64,6 +68,7 @@ class Settings(BaseSettings):
     def audit_head_path(self) -> Path:
         """The ledger's head hash, kept outside the warehouse so a rewritten chain is detected."""
         return self.var_path / "audit" / "head.json"
+
     # Port of the persistent local Prefect server (`mops server start`); its database lives under var/prefect.
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     # Prefect work pool (process type) that `mops deploy` puts every workflow on; workers poll it.

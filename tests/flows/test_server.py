@@ -53,8 +53,10 @@ def test_start_status_stop_one_background_server(project):
     assert up.exit_code == 0 and f"running (pid {pid})" in up.output
 
     # another process (as `mops run` would) finds it through the pid file and the health check
-    probe = "from mops.app.server import use_running_server; from mops.core.settings import get_settings; " \
-            "print(use_running_server(get_settings()))"
+    probe = (
+        "from mops.app.server import use_running_server; from mops.core.settings import get_settings; "
+        "print(use_running_server(get_settings()))"
+    )
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
     assert found.stdout.strip() == server.api_url(project)
 

@@ -22,9 +22,7 @@ def _flat(output: str) -> str:
     return " ".join(output.split())
 
 
-def test_missing_account_metadata_is_refused_with_what_to_export_until_a_settings_file_fills_it(
-    tmp_path, monkeypatch
-):
+def test_missing_account_metadata_is_refused_with_what_to_export_until_a_settings_file_fills_it(tmp_path, monkeypatch):
     from demo import generate
     from demo.world import DemoConfig
     from mops.app.cli import app

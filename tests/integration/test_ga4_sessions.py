@@ -24,9 +24,7 @@ def _rewrite(folder, keep_event) -> pd.DataFrame:
     for path in sorted(folder.glob("*.parquet")):
         table = pq.read_table(path)
         frame = table.to_pandas()
-        frame["event_params"] = [
-            [p for p in params if p["key"] != "ga_session_id"] for params in frame["event_params"]
-        ]
+        frame["event_params"] = [[p for p in params if p["key"] != "ga_session_id"] for params in frame["event_params"]]
         frame = frame[frame.apply(keep_event, axis=1)].reset_index(drop=True)
         pq.write_table(pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False), path)
         frames.append(frame)

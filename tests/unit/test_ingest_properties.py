@@ -19,9 +19,7 @@ from tests.unit.test_ingest import GOOGLE_HEADER
 REGISTRY = load_registry(PROJECT_DIR / "contracts" / "landing")
 TABLES = {t.qualified_name.replace(".", "/"): t for t in REGISTRY.tables()}
 # derandomized: CI explores the same examples every run (a failure is reproducible, never flaky)
-SETTINGS = settings(
-    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def ingest_one(folder: str, name: str, data: bytes) -> tuple:

@@ -59,9 +59,7 @@ def test_an_unguarded_child_outlives_its_killed_parent_so_the_guard_is_what_help
 
 
 def test_a_tracked_child_group_is_killed_when_the_caller_fails():
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"], **interrupts.child_kwargs()
-    )
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], **interrupts.child_kwargs())
     with pytest.raises(RuntimeError), interrupts.tracked(process, grace_seconds=2):
         raise RuntimeError("the caller failed")
     assert process.wait(5) is not None

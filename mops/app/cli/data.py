@@ -41,7 +41,37 @@ def run_ingest(settings: Settings, landing: Path) -> int:
             with connect_duckdb(settings.warehouse_path) as con:
                 ingest(con, registry(settings), landing, on_file=on_file)
     render.ingest_results(landing, results)
+    record_ingest(settings, results)
     return sum(r.status == "refused" for r in results)
+
+
+def record_ingest(settings: Settings, results: list) -> None:
+    """What ingest did with each path, in ops.ingests (per-source telemetry `mops monitor` reads)."""
+    import json
+
+    from mops.core.base import utcnow
+    from mops.core.ops import OpsLog
+    from mops.core.warehouse.adapter import open_warehouse
+
+    now = utcnow()
+    rows = [
+        {
+            "path": r.path,
+            "source": r.path.split("/")[0],
+            "table_name": (r.table or "").split(".")[-1] or None,
+            "status": r.status,
+            "rows": r.rows,
+            "new_fields": json.dumps(list(r.new_fields)),
+            "message": r.message[:2000],
+            "ingested_at": now,
+        }
+        for r in results
+    ]
+    try:
+        with open_warehouse(settings) as warehouse:
+            OpsLog(warehouse).append("ingests", rows)
+    except MopsError as exc:  # the files are loaded; only their telemetry is missing
+        console.print(f"[yellow]ingest telemetry not recorded: {escape(str(exc))}[/]")
 
 
 def forget_ledger_head(settings: Settings) -> None:

@@ -21,7 +21,6 @@ def accept(
     agent: Annotated[str, typer.Argument(help="Agent name (see `mops inventory`).")],
     input_name: Annotated[str, typer.Argument(metavar="INPUT", help="Input as in the gate message, or its model.")],
     reason: Annotated[str, typer.Option(help="Why the new level is right (recorded for the audit trail).")],
-
 ) -> None:
     """Accept the latest read level of AGENT's INPUT: the volume gate then compares only later reads with it."""
     from mops.core.governance import resolve_actor

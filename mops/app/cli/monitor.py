@@ -77,6 +77,10 @@ def _share(value) -> str:
     return "" if value is None else f"{float(value):.1%}"
 
 
+def _hours(value) -> str:
+    return "" if value is None else f"{float(value):,.0f}h"
+
+
 def _print(state) -> None:
     colour = COLOURS[state.level]
     console.print(f"[bold {colour}]{state.level.upper()}[/] as of {state.checked_at:%Y-%m-%d %H:%M} UTC")
@@ -112,18 +116,42 @@ def _print(state) -> None:
     console.print(
         _table(f"open conflicts ({len(conflicts)})", ["rule", "subject", "outcome", "runs", "what"], conflicts)
     )
+    sources = [
+        [
+            f"{f.source}.{f.table}",
+            f.status,
+            f.newest_day,
+            _hours(f.data_lag_hours),
+            _hours(f.load_lag_hours),
+            f.rows_ingested,
+            f.files_refused,
+            ", ".join(f.new_fields),
+        ]
+        for f in state.sources
+        if f.status != "no_data"
+    ]
+    columns = ["source table", "status", "newest day", "data lag", "load lag", "rows", "refused", "new fields"]
+    console.print(_table("freshness per source", columns, sources))
+    held = [[h["run_id"], h["step"], h["subject"], h["reason"]] for h in state.held]
+    console.print(_table(f"decisions held by an anomaly ({len(held)})", ["run", "step", "subject", "why"], held))
     trend = " ".join(_share(r["overhead_share"]) for r in state.overhead[-10:]) or "no runs yet"
     console.print(f"overhead trend (oldest to newest): {escape(trend)}")
     if state.alerts:
         delivered = sum(a["status"] == "delivered" for a in state.alerts)
-        console.print(f"alerts in the last 7 days: {len(state.alerts)} recorded, {delivered} delivered")
+        suppressed = state.impact.get("alerts_suppressed", 0)
+        console.print(
+            f"alerts in the last 7 days: {delivered} delivered, {len(state.alerts) - delivered} failed or without "
+            f"a destination, {suppressed:.0f} repeats suppressed"
+        )
     figures = state.impact
     console.print(
         f"impact over the history window: {figures['decisions_made']:.0f} decisions made, "
         f"{figures['decisions_applied']:.0f} applied, {figures['gates_stopped_agent']:.0f} agent runs stopped by a "
         f"gate, {figures['conflicts_caught']:.0f} conflicts caught before applying, "
-        f"{figures['conflicts_per_run']:.2f} conflicts per run, ~{figures['analyst_hours_saved']:.1f} analyst hours "
-        f"saved ({figures['handoffs_automated']:.0f} automated handoffs)"
+        f"{figures['conflicts_per_run']:.2f} conflicts per run, {figures['decisions_held']:.0f} decisions held by an "
+        f"anomaly, {figures['errors_prevented']:.0f} errors prevented, "
+        f"~{figures['analyst_hours_saved']:.1f} analyst hours saved "
+        f"({figures['handoffs_automated']:.0f} automated handoffs)"
     )
     for note in state.notes:
         console.print(f"[dim]note: {escape(note)}[/]")

@@ -150,7 +150,12 @@ def decisions(items: list) -> None:
         interval = f"[{d.low:.3g}, {d.high:.3g}]" if d.low is not None and d.high is not None else "-"
         value = "-" if d.value is None else f"{d.value:.3g}"
         table.add_row(
-            escape(d.kind), escape(d.subject), escape(d.action), value, escape(interval), f"{d.confidence:.2f}",
+            escape(d.kind),
+            escape(d.subject),
+            escape(d.action),
+            value,
+            escape(interval),
+            f"{d.confidence:.2f}",
             escape(d.reason),
         )
     console.print(table)

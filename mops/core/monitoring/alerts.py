@@ -19,7 +19,7 @@ from pydantic import Field
 from mops.core.base import StrictModel, utcnow
 from mops.core.ops.records import OpsLog
 
-Kind = Literal["anomaly", "conflict", "step_failed", "overhead"]
+Kind = Literal["anomaly", "conflict", "step_failed", "overhead", "freshness", "deadline"]
 
 
 class AlertRule(StrictModel):
@@ -36,6 +36,8 @@ DEFAULT_RULES = (
     AlertRule(name="conflicts", kinds=("conflict",)),
     AlertRule(name="failed_steps", kinds=("step_failed",)),
     AlertRule(name="overhead", kinds=("overhead",)),
+    AlertRule(name="freshness", kinds=("freshness",)),  # a source's newest data past its declared freshness
+    AlertRule(name="deadlines", kinds=("deadline",)),  # a deadline step past the risk share of its time
 )
 
 

@@ -7,6 +7,7 @@ to ops.anomalies and ops.conflicts and sends the alerts (after each workflow run
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -19,6 +20,7 @@ from mops.core.monitoring.alerts import Alert, AlertConfig, deliver
 from mops.core.monitoring.anomalies import Anomaly
 from mops.core.monitoring.conflicts import Conflict, find_conflicts
 from mops.core.monitoring.detectors import DetectorConfig
+from mops.core.monitoring.freshness import SourceFreshness, source_freshness
 from mops.core.monitoring.kpis import daily_kpis, kpi_relation
 from mops.core.ops import telemetry
 from mops.core.ops.records import OpsLog
@@ -42,6 +44,10 @@ class MonitorConfig(StrictModel):
     # "schema.table" of the ad performance mart; unset = resolved through dbt's manifest
     kpi_relation: str | None = None
     kpi_checks: bool = True
+    # the landing format contracts (contracts/landing): per-source freshness; unset = no freshness checks
+    landing_contracts: Path | None = None
+    # a deadline step finishing past this share of the time from its run's start to its deadline is at risk
+    deadline_risk_share: float = Field(default=0.8, gt=0, le=1)
     # analyst minutes one automated handoff (a successful agent run) saves; the time-saved estimate
     minutes_per_handoff: float = Field(default=15.0, ge=0)
     alerts: AlertConfig = AlertConfig()
@@ -59,6 +65,10 @@ class MonitorState(StrictModel):
     alerts: list[dict]
     impact: dict[str, float]
     notes: list[str]
+    day: date | None = None  # the data day judged (a run's date); None: the newest day in the marts
+    sources: list[SourceFreshness] = []
+    held: list[dict] = []  # decisions held by an anomaly on their step's inputs (last 7 days)
+    deadlines: list[dict] = []  # deadline steps of the latest runs past the risk share
 
 
 def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
@@ -69,7 +79,9 @@ def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
     ]
 
 
-def _kpi_anomalies(log: OpsLog, config: MonitorConfig, today: date, notes: list[str]) -> list[Anomaly]:
+def _kpi_anomalies(
+    log: OpsLog, config: MonitorConfig, today: date, notes: list[str], until: date | None = None
+) -> list[Anomaly]:
     if not config.kpi_checks:
         return []
     try:
@@ -77,15 +89,45 @@ def _kpi_anomalies(log: OpsLog, config: MonitorConfig, today: date, notes: list[
         if not log.warehouse.exists(*relation):
             notes.append(f"KPI checks skipped: {'.'.join(relation)} does not exist yet (run `mops build`)")
             return []
-        series = daily_kpis(log.warehouse, relation, config.kpi.training_window + 1)
+        series = daily_kpis(log.warehouse, relation, config.kpi.training_window + 1, until=until)
     except MopsError as exc:
         notes.append(f"KPI checks skipped: {exc}")
         return []
     return detect.kpi_anomalies(series, config.kpi, today=today)
 
 
-def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None) -> MonitorState:
-    """The current state from the ops records and the marts; reads only."""
+def _freshness(log: OpsLog, config: MonitorConfig, runs: pd.DataFrame, day: date | None, now: datetime, notes):
+    if config.landing_contracts is None or not config.landing_contracts.is_dir():
+        return []  # a project without landing formats has no sources to judge
+    from mops.core.landing import load_registry
+
+    if day is None:  # the day the latest live run was about, else yesterday
+        live = runs[runs["mode"].fillna("live").eq("live")] if "mode" in runs else runs
+        day = pd.Timestamp(live.run_date.dropna().iloc[-1]).date() if live.run_date.notna().any() else None
+    try:
+        return source_freshness(
+            log, load_registry(config.landing_contracts), day or now.date() - timedelta(days=1), now
+        )
+    except Exception as exc:  # a source the warehouse cannot answer for is a note, never a failed pass
+        notes.append(f"freshness checks skipped: {type(exc).__name__}: {exc}")
+        return []
+
+
+def _deadlines(log: OpsLog, runs: pd.DataFrame, share: float) -> list[dict]:
+    """Deadline steps of each workflow's latest run that used more than `share` of the time to their deadline."""
+    latest = runs.drop_duplicates("workflow", keep="last").run_id.tolist()
+    if not latest:
+        return []
+    marks = ", ".join("?" for _ in latest)
+    steps = log.query("workflow_steps", f"run_id in ({marks}) and deadline_share > ?", [*latest, share])
+    return _records(steps[["run_id", "workflow", "step", "status", "due_at", "deadline_share"]])
+
+
+def assess(
+    log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None, day: date | None = None
+) -> MonitorState:
+    """The current state from the ops records and the marts; reads only. `day`: the data day to judge
+    (after a run, its run date: its KPIs and the sources' freshness are judged for that day)."""
     config = config or MonitorConfig()
     now = now or utcnow()
     since = now - timedelta(days=config.history_days)
@@ -95,18 +137,37 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
     found = [
         *detect.runtime_anomalies(telemetry.agent_durations(log, since), config.runtime),
         *detect.volume_anomalies(telemetry.rows_read_daily(log, since), config.volume),
-        *_kpi_anomalies(log, config, now.date(), notes),
+        *_kpi_anomalies(log, config, day or now.date(), notes, until=day),
     ]
+    sources = _freshness(
+        log, config, log.query("workflow_runs", "started_at >= ?", [since], order="started_at"), day, now, notes
+    )
+    deadlines = _deadlines(log, runs, config.deadline_risk_share)
+    held = log.query(
+        "applied_decisions", "status = 'held' and recorded_at >= ?", [now - timedelta(days=7)], order="recorded_at"
+    )
     decisions = telemetry.recent_decisions(log, now - config.conflict_lookback * 2)
+    run_days = log.query("workflow_runs", "started_at >= ?", [since])[["run_id", "run_date"]]
+    decisions = decisions.merge(run_days.rename(columns={"run_date": "day"}), on="run_id", how="left")
     conflicts = find_conflicts(
         decisions, log.query("applied_decisions"), config.commitments, lookback=config.conflict_lookback
     )
-    alerts = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
-    level, reasons = _judge(runs, health, found, conflicts, config)
+    recent = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
+    alerts = recent[recent.status != "suppressed"]  # what went out (or failed to); repeats are counted
+    level, reasons = _judge(runs, health, found, conflicts, config, sources, deadlines)
     figures = telemetry.impact(log, since, config.minutes_per_handoff)
     figures["conflicts_open"] = float(len(conflicts))
     figures["conflicts_caught"] = float(sum(c.outcome in CAUGHT for c in conflicts))
     figures["conflicts_per_run"] = len(conflicts) / figures["workflow_runs"] if figures["workflow_runs"] else 0.0
+    figures["decisions_held"] = float(len(held))
+    figures["alerts_sent"] = float(alerts.status.eq("delivered").sum())
+    figures["alerts_suppressed"] = float(len(recent) - len(alerts))
+    figures["files_refused"] = float(sum({f.source: f.files_refused for f in sources}.values()))  # per source
+    # what the layers stopped before it did harm: refused files, gates that stopped an agent, conflicts caught
+    # before applying and decisions held by an anomaly
+    figures["errors_prevented"] = (
+        figures["files_refused"] + figures["gates_stopped_agent"] + figures["conflicts_caught"] + len(held)
+    )
     return MonitorState(
         checked_at=now,
         level=level,
@@ -116,13 +177,17 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
         anomalies=found,
         conflicts=conflicts,
         overhead=_records(runs[["run_id", "workflow", "started_at", "overhead_share"]], 30),
-        alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 20),
+        alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 50),
         impact=figures,
         notes=notes,
+        day=day,
+        sources=sources,
+        held=_records(held[["run_id", "workflow", "step", "subject", "value", "reason", "recorded_at"]], 50),
+        deadlines=deadlines,
     )
 
 
-def _judge(runs, health, found, conflicts, config) -> tuple[Level, list[str]]:
+def _judge(runs, health, found, conflicts, config, sources=(), deadlines=()) -> tuple[Level, list[str]]:
     red, amber = [], []
     for workflow, group in runs.groupby("workflow"):
         last = group.iloc[-1]
@@ -139,7 +204,17 @@ def _judge(runs, health, found, conflicts, config) -> tuple[Level, list[str]]:
     red += [a.message for a in found]
     for conflict in conflicts:
         (amber if conflict.outcome in CAUGHT else red).append(f"conflict ({conflict.outcome}): {conflict.message}")
+    red += [f"freshness breach: {s.message}" for s in sources if s.status == "error"]
+    amber += [f"freshness warning: {s.message}" for s in sources if s.status == "warn"]
+    amber += [_deadline_text(d) for d in deadlines]
     return ("red" if red else "amber" if amber else "green"), red + amber
+
+
+def _deadline_text(d: dict) -> str:
+    return (
+        f"deadline at risk: step {d['step']} of {d['workflow']} ({d['status']}) used {d['deadline_share']:.0%} "
+        f"of the time from its run's start to its deadline {d['due_at']} UTC (run {d['run_id']})"
+    )
 
 
 def alerts_for(
@@ -166,7 +241,7 @@ def alerts_for(
         Alert(
             kind="conflict",
             subject=c.subject,
-            key=c.conflict_id,
+            key=c.rule,  # the same rule on the same subject is one problem (across the recent runs it spans)
             run_id=run_id,
             severity="warning" if c.outcome in CAUGHT else "critical",
             title=f"mops: conflict {c.rule} on {c.subject}",
@@ -190,6 +265,32 @@ def alerts_for(
             for s in steps.itertuples()
             if s.status in ("failed", "halted")
         ]
+    alerts += [
+        Alert(
+            kind="freshness",
+            subject=f"{s.source}.{s.table}",
+            key="freshness",
+            run_id=run_id,
+            severity="critical" if s.status == "error" else "warning",
+            title=f"mops: {s.source}.{s.table} is {'stale' if s.status == 'error' else 'late'}",
+            body=s.message,
+        )
+        for s in state.sources
+        if s.status in ("warn", "error")
+    ]
+    alerts += [
+        Alert(
+            kind="deadline",
+            subject=f"{d['workflow']}:{d['step']}",
+            key=str(d["run_id"]),
+            run_id=run_id,
+            owner=owners.get(d["step"]),
+            title=f"mops: step {d['step']} of {d['workflow']} close to its deadline",
+            body=_deadline_text(d),
+        )
+        for d in state.deadlines
+        if run_id is None or d["run_id"] == run_id
+    ]
     alerts += [
         Alert(
             kind="overhead",
@@ -238,6 +339,9 @@ def config_from(settings) -> MonitorConfig:
     """The monitoring configuration the settings imply (alert URLs, suppression, overhead threshold)."""
     return MonitorConfig(
         overhead_threshold=settings.monitor_overhead_threshold,
+        runtime=detect.RUNTIME.model_copy(update={"min_abs_change": settings.monitor_runtime_min_change_s}),
+        deadline_risk_share=settings.monitor_deadline_risk_share,
+        landing_contracts=settings.contracts_dir / "landing",
         alerts=AlertConfig(
             urls=tuple(settings.alert_urls), suppress_for=timedelta(hours=settings.alert_suppress_hours)
         ),

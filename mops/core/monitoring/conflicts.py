@@ -138,6 +138,11 @@ def _outcome(decision, applied: pd.DataFrame) -> str:
 
 
 def _close(a, b, lookback: timedelta) -> bool:
+    """Within `lookback` of each other: by the days their runs were about when both are known (a backfill
+    decides many days at once), else by when they were decided."""
+    day_a, day_b = getattr(a, "day", None), getattr(b, "day", None)
+    if day_a is not None and day_b is not None and not pd.isna(day_a) and not pd.isna(day_b):
+        return abs(pd.Timestamp(day_a) - pd.Timestamp(day_b)) <= lookback
     if pd.isna(a.decided_at) or pd.isna(b.decided_at):
         return True  # a standing commitment has no time
     return abs(pd.Timestamp(a.decided_at) - pd.Timestamp(b.decided_at)) <= lookback

@@ -127,6 +127,7 @@ def render(log: OpsLog, state: MonitorState, days: int = 60) -> str:
             "no alerts",
         ),
     ]
+    sections += _added_sections(log, state, since)
     style = (
         "body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;color:#222}"
         ".level{color:#fff;padding:2px 8px;border-radius:4px;font-size:0.6em;vertical-align:middle}"
@@ -137,6 +138,42 @@ def render(log: OpsLog, state: MonitorState, days: int = 60) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mops operations</title>'
         f"<style>{style}</style></head><body>" + "".join(sections) + "</body></html>"
     )
+
+
+def _added_sections(log: OpsLog, state: MonitorState, since: datetime) -> list[str]:
+    """Freshness per source, held decisions and the anomalies recorded over the window (with their words)."""
+    recorded = log.query("anomalies", "detected_at >= ?", [since], order="detected_at")
+    return [
+        "<h2>Sources</h2>",
+        _table(
+            ["source table", "status", "newest day", "data lag (h)", "rows ingested", "files refused", "new fields"],
+            [
+                [
+                    f"{f.source}.{f.table}",
+                    f.status,
+                    f.newest_day,
+                    f.data_lag_hours,
+                    f.rows_ingested,
+                    f.files_refused,
+                    ", ".join(f.new_fields),
+                ]
+                for f in state.sources
+            ],
+            "no landing sources checked",
+        ),
+        f"<h2>Decisions held by an anomaly ({len(state.held)})</h2>",
+        _table(
+            ["run", "step", "subject", "why"],
+            [[h["run_id"], h["step"], h["subject"], h["reason"]] for h in state.held],
+            "no decisions held",
+        ),
+        f"<h2>Anomalies recorded ({len(recorded)})</h2>",
+        _table(
+            ["detected at", "family", "subject", "what"],
+            [[r.detected_at, r.family, r.subject, r.message] for r in recorded.itertuples()],
+            "no anomalies recorded",
+        ),
+    ]
 
 
 def write(path: Path, log: OpsLog, state: MonitorState) -> Path:

@@ -55,7 +55,7 @@ class OpsLog:
         return {step: float(median(group.duration_s.head(10))) for step, group in rows.groupby("step")}
 
     def applied(self, run_id: str, workflow: str, items: list[tuple[str, dict]]) -> None:
-        """Decisions as auto-applied, approved, rejected, expired or pending (ops.applied_decisions)."""
+        """Decisions as auto-applied, approved, rejected, expired, pending or held (ops.applied_decisions)."""
         now = utcnow()
         self.append(
             "applied_decisions",
@@ -68,6 +68,7 @@ class OpsLog:
                     "value": item.get("value"),
                     "status": item["status"],
                     "decided_by": item.get("decided_by"),
+                    "reason": item.get("reason"),
                     "recorded_at": now,
                 }
                 for step, item in items

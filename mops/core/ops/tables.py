@@ -98,6 +98,9 @@ TABLES: dict[str, dict[str, str]] = {
         "attempts": "bigint",
         "message": "varchar",
         "finished_at": "timestamp",
+        # deadline steps: when it was due, and the share of the time from the run's start to it used at finish
+        "due_at": "timestamp",
+        "deadline_share": "double precision",
     },
     # the fate of each decision under an approval rule (engine, approvals)
     "applied_decisions": {
@@ -108,6 +111,7 @@ TABLES: dict[str, dict[str, str]] = {
         "value": "double precision",
         "status": "varchar",
         "decided_by": "varchar",
+        "reason": "varchar",  # why a decision was held: the anomaly (metric, subject, observed vs baseline)
         "recorded_at": "timestamp",
     },
     # events that started (or were stopped from starting) a workflow (events)
@@ -122,6 +126,17 @@ TABLES: dict[str, dict[str, str]] = {
         "status": "varchar",
         "reason": "varchar",
         "occurred_at": "timestamp",
+    },
+    # what each `mops ingest` did with each landing path (per-source telemetry: files refused, rows, new fields)
+    "ingests": {
+        "path": "varchar",
+        "source": "varchar",
+        "table_name": "varchar",
+        "status": "varchar",  # loaded | replaced | unchanged | duplicate | refused | skipped
+        "rows": "bigint",
+        "new_fields": "varchar",  # JSON list of columns the format does not know
+        "message": "varchar",
+        "ingested_at": "timestamp",
     },
     # anomalies the monitoring detectors found after a workflow run (monitoring)
     "anomalies": {

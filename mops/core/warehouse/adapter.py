@@ -83,7 +83,6 @@ class DbtManifest:
         pii = tuple(name for name, col in node["columns"].items() if (col.get("meta") or {}).get("pii"))
         return ModelRelation(model, version, node["schema"], node["alias"], columns, pii)
 
-
     def public_relations(self) -> list[ModelRelation]:
         """Every version of every public model (the unified model agents and analysts read), by name."""
         nodes = [n for n in self._nodes.values() if n["resource_type"] == "model" and n.get("access") == "public"]
@@ -246,7 +245,6 @@ class DuckDBWarehouse(Warehouse):
                 cursor.close()
 
 
-
 class PostgresWarehouse(Warehouse):
     """The scale-out warehouse: one connection, serialised by a lock; rows travel by COPY."""
 
@@ -304,7 +302,6 @@ class PostgresWarehouse(Warehouse):
         select = ", ".join(self._cast(c, t) for c, t in types.items())
         cursor.execute(f"insert into {_ident(schema)}.{_ident(name)} ({target}) select {select} from _mops_rows")
         cursor.execute("drop table _mops_rows")
-
 
     @contextlib.contextmanager
     def _transaction(self):

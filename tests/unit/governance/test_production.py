@@ -86,8 +86,9 @@ def test_review_rules_over_specs():
     from mops.core.runtime.agent import Agent
 
     budget = CATALOG["t_budget"]
-    money = Agent(budget.manifest.model_copy(update={"money_decisions": ("shift_budget",)}), budget.function,
-                  budget.parameters)
+    money = Agent(
+        budget.manifest.model_copy(update={"money_decisions": ("shift_budget",)}), budget.function, budget.parameters
+    )
     spec, digest = parse_spec("name: w\ndescription: d\nsteps:\n  - {id: b, agent: t_budget}\n", "w.yml")
     problems = review_problems(build_plan(spec, digest, {"t_budget": money}))
     assert any("makes shift_budget decisions" in p and "no approval rule" in p for p in problems)
