@@ -20,11 +20,12 @@ from mops.core.monitoring.anomalies import Anomaly
 from mops.core.monitoring.conflicts import Conflict, find_conflicts
 from mops.core.monitoring.detectors import DetectorConfig
 from mops.core.monitoring.kpis import daily_kpis, kpi_relation
-from mops.core.ops import telemetry
+from mops.core.ops import telemetry, writers
 from mops.core.ops.records import OpsLog
 
 Level = Literal["green", "amber", "red"]
-CAUGHT = {"held", "rejected", "expired", "not_applied"}  # a conflict stopped before it did anything
+# a conflict stopped before it did anything (a write that waited for, or gave up on, the lock included)
+CAUGHT = {"held", "rejected", "expired", "not_applied", "waited", "refused"}
 
 
 class MonitorConfig(StrictModel):
@@ -59,6 +60,7 @@ class MonitorState(StrictModel):
     alerts: list[dict]
     impact: dict[str, float]
     notes: list[str]
+    overhead_threshold: float | None = None
 
 
 def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
@@ -84,8 +86,24 @@ def _kpi_anomalies(log: OpsLog, config: MonitorConfig, today: date, notes: list[
     return detect.kpi_anomalies(series, config.kpi, today=today)
 
 
-def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None) -> MonitorState:
-    """The current state from the ops records and the marts; reads only."""
+def _writer_conflicts(log: OpsLog, since: datetime, pending: list[dict]) -> list[Conflict]:
+    """Writer conflicts recorded (and noted, not yet recorded) since `since`, as conflicts."""
+    fields = list(Conflict.model_fields)
+    recorded = writers.recorded(log, since)
+    rows = _records(recorded[fields]) + [r for r in pending if r["detected_at"] >= since]
+    seen: dict[str, Conflict] = {}
+    for row in rows:
+        seen.setdefault(row["conflict_id"], Conflict(**{f: row.get(f) for f in fields}))
+    return list(seen.values())
+
+
+def assess(
+    log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None, pending: list[dict] | None = None
+) -> MonitorState:
+    """The current state from the ops records and the marts; reads only.
+
+    `pending`: writer conflicts noted beside the lock and not yet recorded (ops.writers.pending).
+    """
     config = config or MonitorConfig()
     now = now or utcnow()
     since = now - timedelta(days=config.history_days)
@@ -101,6 +119,7 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
     conflicts = find_conflicts(
         decisions, log.query("applied_decisions"), config.commitments, lookback=config.conflict_lookback
     )
+    conflicts += _writer_conflicts(log, now - config.conflict_lookback, pending or [])
     alerts = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
     level, reasons = _judge(runs, health, found, conflicts, config)
     figures = telemetry.impact(log, since, config.minutes_per_handoff)
@@ -119,6 +138,7 @@ def assess(log: OpsLog, config: MonitorConfig | None = None, now: datetime | Non
         alerts=_records(alerts[["sent_at", "kind", "subject", "status", "destination"]], 20),
         impact=figures,
         notes=notes,
+        overhead_threshold=config.overhead_threshold,
     )
 
 
