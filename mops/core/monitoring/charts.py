@@ -18,7 +18,7 @@ PALETTE = ("#3b6ea5", "#e07b39", "#4a9a5b", "#9b59b6", "#c0392b", "#16a085", "#7
 
 
 def _number(value: float, unit: str = "") -> str:
-    return f"{value:,.3g}{unit}"
+    return f"{value:,.0f}{unit}" if abs(value) >= 1000 else f"{value:,.3g}{unit}"
 
 
 def _empty(title: str) -> str:
@@ -117,7 +117,7 @@ def _svg(title: str, body: list[str], height: int = HEIGHT) -> str:
     label = escape(title)
     return (
         f'<figure><figcaption>{label}</figcaption><svg class="chart" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="{label}"><title>{label}</title>'
+        f'width="100%" style="max-width:{WIDTH}px" role="img" aria-label="{label}"><title>{label}</title>'
         + "".join(body)
         + "</svg></figure>"
     )

@@ -187,7 +187,7 @@ def render(log: OpsLog, state: MonitorState, days: int = 60) -> str:
 
 
 STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;color:#222}"
+    "body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}"
     ".level{color:#fff;padding:2px 8px;border-radius:4px;font-size:0.6em;vertical-align:middle}"
     "table{border-collapse:collapse;width:100%;font-size:0.85em}td,th{border-bottom:1px solid #ddd;"
     "padding:4px;text-align:left;vertical-align:top}.axis,.legend{font-size:11px}.empty,.note{color:#777}"
