@@ -81,9 +81,9 @@ def line_chart(
                 f"{escape(_number(v, unit))}</title></circle>"
             )
         body.append("</g>")
-        row, column = divmod(i, 4)
+        row, column = divmod(i, 3)
         body.append(
-            f'<text x="{LEFT + 165 * column}" y="{HEIGHT - 20 + 13 * row}" class="legend" fill="{colour}">'
+            f'<text x="{LEFT + 220 * column}" y="{HEIGHT - 24 + 12 * row}" class="legend" fill="{colour}">'
             f"&#9632; {label}</text>"
         )
     return _svg(title, body)

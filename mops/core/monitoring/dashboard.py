@@ -60,7 +60,7 @@ def source_freshness(log: OpsLog, now) -> pd.DataFrame:
         f"from {INGEST_LOG[0]}.{INGEST_LOG[1]} group by source order by source"
     )
     files["lag_h"] = [
-        max((pd.Timestamp(now) - pd.Timestamp(t)).total_seconds() / 3600, 0.0) if pd.notna(t) else None
+        max((pd.Timestamp(now) - pd.Timestamp(t)).total_seconds() / 3600, 0.0) if pd.notna(t) else float("nan")
         for t in files.newest_loaded_at
     ]
     return files[columns]
@@ -150,7 +150,10 @@ def render(log: OpsLog, state: MonitorState, days: int = 60) -> str:
         ),
         _table(
             ["source", "newest file loaded", "lag (h)", "files", "rows"],
-            [[r.source, r.newest_loaded_at, f"{r.lag_h:,.1f}", r.files, r.rows] for r in freshness.itertuples()],
+            [
+                [r.source, r.newest_loaded_at, f"{r.lag_h:,.1f}", f"{r.files:,.0f}", f"{r.rows:,.0f}"]
+                for r in freshness.itertuples()
+            ],
             "no landing files ingested yet",
         ),
         f"<h2>Open anomalies ({len(state.anomalies)})</h2>",

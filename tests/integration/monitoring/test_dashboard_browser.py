@@ -100,7 +100,7 @@ def test_the_dashboard_renders_its_charts_with_the_records(settings, tmp_path):
     errors, requests = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 900, "height": 1200})
+        page = browser.new_page(viewport={"width": 1100, "height": 1200})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
