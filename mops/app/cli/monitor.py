@@ -44,7 +44,7 @@ def monitor(
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     with warehouse:
-        log = OpsLog(warehouse)
+        log = OpsLog(warehouse, snapshot=True)
         state = assess(log, config, now, pending=writers.pending(settings))
         if html is not None:
             from mops.core.monitoring.dashboard import write

@@ -37,7 +37,7 @@ def after_run(warehouse: Warehouse, settings, run_id: str, owners: dict[str, str
     """Record waits for the warehouse, assess, record what is new, alert, regenerate the dashboard."""
     started = time.perf_counter()
     try:
-        log = OpsLog(warehouse)
+        log = OpsLog(warehouse, snapshot=True)  # one short pass: one catalog query
         writers.drain(log, settings)
         config = config_from(settings)
         state = assess(log, config)
