@@ -127,13 +127,14 @@ def monitoring(settings, wall_s: float, days: int = 90, repeats: int = 3) -> dic
     from mops.core.warehouse.adapter import open_warehouse
 
     rows = seed_history(settings, days)
-    seconds = []
+    seconds, phases = [], []
     for _ in range(repeats):
         with open_warehouse(settings) as warehouse:
             run_id = warehouse.query("select run_id from ops.workflow_runs order by started_at desc limit 1").run_id[0]
             started = time.perf_counter()
             result = after_run(warehouse, settings, run_id)
             seconds.append(time.perf_counter() - started)
+            phases.append(result.phases)
         if result.error:
             raise SystemExit(f"monitoring pass failed: {result.error}")
     hook_s = statistics.median(seconds)
@@ -142,6 +143,7 @@ def monitoring(settings, wall_s: float, days: int = 90, repeats: int = 3) -> dic
         "history_rows_added": rows,
         "pass_s": [round(s, 3) for s in seconds],
         "hook_s": round(hook_s, 3),
+        "phases_s": phases[seconds.index(hook_s)] if hook_s in seconds else phases[-1],
         "run_wall_s": round(wall_s, 3),
         "share_of_run": round(hook_s / (wall_s + hook_s), 4),
         "anomalies": len(result.state.anomalies),

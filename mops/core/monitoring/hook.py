@@ -27,6 +27,7 @@ class MonitorPass:
     dashboard: Path | None = None
     seconds: float = 0.0
     error: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (what the pass costs where)
 
 
 def dashboard_path(settings) -> Path:
@@ -36,17 +37,25 @@ def dashboard_path(settings) -> Path:
 def after_run(warehouse: Warehouse, settings, run_id: str, owners: dict[str, str] | None = None) -> MonitorPass:
     """Record waits for the warehouse, assess, record what is new, alert, regenerate the dashboard."""
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def timed(name: str, step):
+        begun = time.perf_counter()
+        value = step()
+        phases[name] = round(time.perf_counter() - begun, 4)
+        return value
+
     try:
         log = OpsLog(warehouse, snapshot=True)  # one short pass: one catalog query
-        writers.drain(log, settings)
+        timed("writer_conflicts", lambda: writers.drain(log, settings))
         config = config_from(settings)
-        state = assess(log, config)
-        alerts = record(log, state, run_id, config, owners)
-        path = write(dashboard_path(settings), log, state)
+        state = timed("assess", lambda: assess(log, config))
+        alerts = timed("record_and_alert", lambda: record(log, state, run_id, config, owners))
+        path = timed("dashboard", lambda: write(dashboard_path(settings), log, state))
     except Exception as exc:  # monitoring watches the run; its own failure is logged, the run's result stands
         logger.warning("monitoring after run %s failed: %s: %s", run_id, type(exc).__name__, exc)
         return MonitorPass(seconds=time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}")
-    result = MonitorPass(alerts, state, path, time.perf_counter() - started)
+    result = MonitorPass(alerts, state, path, time.perf_counter() - started, phases=phases)
     logger.info(
         "monitoring after run %s: %s, %d anomalies, %d conflicts, %d alerts in %.2fs",
         run_id,

@@ -65,6 +65,13 @@ class OpsLog:
             self._read[key] = rows.copy()
         return rows
 
+    def count(self, table: str, where: str = "", params: list | None = None) -> int:
+        """Rows of one ops table (0 when it does not exist yet), counted in the warehouse."""
+        if not self.exists(table):
+            return 0
+        sql = f"select count(*) as n from {OPS_SCHEMA}.{table}" + (f" where {where}" if where else "")
+        return int(self.warehouse.query(sql, params or []).n.iloc[0])
+
     # --- runtime ------------------------------------------------------------------------------
 
     # --- engine -------------------------------------------------------------------------------
