@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # lint compiles the dbt project against a throwaway warehouse, never the real one
 LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
 
-.PHONY: install demo test lint unit faults bench bench-large docs clean
+.PHONY: install browser demo test lint unit faults bench bench-large docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# the dashboard and UI tests drive Debian's chromium through Playwright (it cannot download browsers)
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 demo: install
 	MOPS_ACTOR=$${MOPS_ACTOR:-demo-operator} $(BIN)/mops demo
@@ -28,7 +32,7 @@ lint: install
 	cd dbt_project && MOPS_WAREHOUSE_PATH=$(LINT_WAREHOUSE) DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
 		../$(BIN)/sqlfluff lint models --processes 2
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 unit: install
@@ -48,6 +52,7 @@ bench: install
 	$(BIN)/python bench/data_layer.py
 	$(BIN)/python bench/ingest.py --scales 1 10
 	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/monitoring_overhead.py
 	$(BIN)/python bench/monitoring_detectors.py
 	$(BIN)/python bench/markov.py
 	$(BIN)/python bench/history.py --scales 1 10

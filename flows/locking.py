@@ -9,7 +9,8 @@ Neither can outlive its owner: the kernel drops a flock when the holding process
 never inherit it: Popen closes inherited descriptors), PostgreSQL drops an advisory lock with its
 session. The file names its owner (pid, host, since), so a wait says whom it waits for; an owner
 that is gone while the lock is still held means a leftover process holds it, and the wait names it.
-A wait announces itself once and ends at once on SIGTERM/SIGINT.
+A wait announces itself once and ends at once on SIGTERM/SIGINT. Every wait and every refusal is a
+writer conflict (mops.core.ops.writers): noted with both runs, recorded in ops.conflicts by the next run.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from flows.waits import announce
 from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
+from mops.core.ops import writers
 from mops.core.settings import Settings
 
 
@@ -38,11 +40,29 @@ class WorkflowBusy(MopsError):
 POSTGRES_LOCK_KEY = 0x6D6F7073
 
 
-def warehouse_lock(settings: Settings, wait_seconds: float = 600.0, what: str = "a workflow run"):
+def warehouse_lock(
+    settings: Settings,
+    wait_seconds: float = 600.0,
+    what: str = "a workflow run",
+    run_id: str | None = None,
+    workflow: str | None = None,
+):
     """The run lock for the configured warehouse: a PostgreSQL advisory lock (across machines) or a file."""
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "what": what, "run_id": run_id, "workflow": workflow}
     if settings.warehouse_url:
-        return _postgres_lock(settings, wait_seconds, what)
-    return _file_lock(settings, wait_seconds, what)
+        return _postgres_lock(settings, wait_seconds, me)
+    return _file_lock(settings, wait_seconds, me)
+
+
+def _meeting(settings: Settings, outcome: str, me: dict, holder: dict, waited_from: float, limit: float) -> None:
+    """Note a wait or a refusal as a writer conflict (both runs named)."""
+    subject = (
+        f"warehouse {settings.warehouse_url.rsplit('@', 1)[-1]}"
+        if settings.warehouse_url
+        else f"warehouse {settings.warehouse_path}"
+    )
+    waited = time.monotonic() - waited_from
+    writers.note(settings, writers.lock_meeting(outcome, subject, me, holder, waited, limit))
 
 
 def lock_path(settings: Settings) -> Path:
@@ -58,20 +78,26 @@ def _waited(wait_seconds: float, holder: str, what: str) -> None:
 
 
 @contextmanager
-def _postgres_lock(settings: Settings, wait_seconds: float, what: str) -> Iterator[None]:
+def _postgres_lock(settings: Settings, wait_seconds: float, me: dict) -> Iterator[None]:
     from mops.core.warehouse.connections import connect_postgres
 
     connection = connect_postgres(settings.warehouse_url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            deadline = time.monotonic() + wait_seconds
+            what = me["what"]
+            holder = {"what": f"another mops run (advisory lock {POSTGRES_LOCK_KEY})", "pid": "?", "host": "?"}
+            begun = time.monotonic()
+            deadline = begun + wait_seconds
             announced = False
             while True:
                 cursor.execute("select pg_try_advisory_lock(%s)", [POSTGRES_LOCK_KEY])
                 if cursor.fetchone()[0]:
+                    if announced:
+                        _meeting(settings, "waited", me, holder, begun, wait_seconds)
                     break
                 if time.monotonic() > deadline:
+                    _meeting(settings, "refused", me, holder, begun, wait_seconds)
                     raise WorkflowBusy(
                         f"another mops run holds the PostgreSQL warehouse (advisory lock {POSTGRES_LOCK_KEY}); "
                         f"waited {wait_seconds:.0f} s"
@@ -138,18 +164,25 @@ def describe_holder(path: Path) -> str:
 
 
 @contextmanager
-def _file_lock(settings: Settings, wait_seconds: float, what: str) -> Iterator[None]:
+def _file_lock(settings: Settings, wait_seconds: float, me: dict) -> Iterator[None]:
     path = lock_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
+    what = me["what"]
     with path.open("a+") as handle:
-        deadline = time.monotonic() + wait_seconds
+        begun = time.monotonic()
+        deadline = begun + wait_seconds
         announced = False
+        holder: dict = {}
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if announced:
+                    _meeting(settings, "waited", me, holder, begun, wait_seconds)
                 break
             except BlockingIOError as exc:
+                holder = holder or owner(path) or {"what": describe_holder(path)}
                 if time.monotonic() > deadline:
+                    _meeting(settings, "refused", me, holder, begun, wait_seconds)
                     raise WorkflowBusy(
                         f"another mops run holds {settings.warehouse_path} (lock {path}, held by "
                         f"{describe_holder(path)}); waited {wait_seconds:.0f} s"
@@ -163,9 +196,7 @@ def _file_lock(settings: Settings, wait_seconds: float, what: str) -> Iterator[N
                     ) from exc
         handle.seek(0)
         handle.truncate()
-        handle.write(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what, "since": str(utcnow())})
-        )
+        handle.write(json.dumps(me | {"since": str(utcnow())}))
         handle.flush()
         try:
             yield

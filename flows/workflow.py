@@ -132,7 +132,9 @@ def run_workflow(
     with (
         interrupts.handle_signals(),
         interrupts.cooperative(),
-        warehouse_lock(settings, what=f"run {context.run_id} of {workflow}"),
+        warehouse_lock(
+            settings, what=f"run {context.run_id} of {workflow}", run_id=context.run_id, workflow=workflow
+        ),
     ):
         return _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, caller_started_at)
 

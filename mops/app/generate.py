@@ -8,6 +8,7 @@ Generated (never edited by hand; a test proves they are current):
 and from contracts/agents/*.yml and the agent manifests (see mops.core.catalog):
 - dbt sources over agent outputs and one dbt exposure per agent (models/agents/)
 - JSON Schema of every agent contract version (contracts/generated/agents/)
+and from mops/core/ops/tables.py: the ops tables as a dbt source (models/ops/)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from mops.app.generate_agents import generated_files as catalog_files
+from mops.app.generate_ops import generated_files as ops_files
 from mops.core.catalog import Catalog
 from mops.core.fx import seed_csv as fx_seed_csv
 from mops.core.landing import LandingTable, Registry
@@ -263,6 +265,7 @@ def generated_files(registry: Registry, catalog: Catalog | None = None) -> list[
     )
     files.append(GeneratedFile(Path("docs/landing-formats.md"), formats_doc(registry)))
     files.append(GeneratedFile(Path("dbt_project/seeds/fx_rates.csv"), fx_seed_csv()))
+    files += [GeneratedFile(path, content) for path, content in ops_files()]
     if catalog is not None:
         files += [GeneratedFile(path, content) for path, content in catalog_files(catalog)]
     return files

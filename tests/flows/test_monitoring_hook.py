@@ -42,3 +42,29 @@ def test_a_failed_step_is_alerted_once_and_recorded(engine, monkeypatch):
         {"kind": "step_failed", "status": "delivered", "run_id": failed.run_id, "owner": "tests"}  # its manifest's
     ]
     assert failures[0]["message"].endswith("(owner: tests)")
+
+
+def test_each_run_regenerates_the_dashboard_and_publishes_it_as_an_artifact_keyed_per_workflow(engine):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.monitoring import dashboard_key
+    from mops.core.monitoring.hook import dashboard_path
+
+    settings, specs = engine
+    write_spec(specs, "watched", PIPELINE % {"fail": "none"})
+    first = run_once(settings, "watched", DAY)
+    page = dashboard_path(settings)
+    assert page.exists() and "mops operations" in page.read_text()
+    second = run_once(settings, "watched", DAY)
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilter(key=ArtifactFilterKey(any_=[dashboard_key("watched")]))
+        artifacts = client.read_artifacts(artifact_filter=key)
+    assert dashboard_key("watched") == "mops-watched-dashboard"
+    assert len(artifacts) == 2  # one version per run: the UI keeps the history under one key
+    assert {a.description for a in artifacts} == {
+        f"mops operations dashboard after run {r.run_id} of watched" for r in (first, second)
+    }
+    latest = max(artifacts, key=lambda a: a.created).data
+    assert latest.startswith("## mops operations: ") and page.resolve().as_uri() in latest
+    assert "| conflicts per run |" in latest and "| monitoring pass |" in latest

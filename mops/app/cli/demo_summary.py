@@ -10,6 +10,7 @@ from rich.table import Table
 from flows.summary import RunSummary
 from mops.app.cli.common import console
 from mops.core.errors import MopsError
+from mops.core.monitoring.hook import dashboard_path
 from mops.core.settings import Settings
 
 
@@ -50,4 +51,10 @@ def where_to_look(settings: Settings, truth: Path, seconds: float, summaries: li
         console.print(
             "  agents      mops inventory; outputs in schema agents; runs, decisions, events in schema ops\n"
             "  workflows   mops serve  (Prefect UI with every workflow as a deployment)"
+        )
+    dashboard = dashboard_path(settings)
+    if dashboard.exists():
+        console.print(
+            f"  dashboard   {escape(str(dashboard))}  (operations dashboard, open it in a browser; "
+            "`mops monitor` prints the same state)"
         )

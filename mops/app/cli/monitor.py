@@ -28,7 +28,7 @@ def monitor(
 ) -> None:
     """Last runs, failing or slow agents, open anomalies and conflicts, the overhead trend."""
     from mops.core.monitoring.check import assess, config_from
-    from mops.core.ops import OpsLog
+    from mops.core.ops import OpsLog, writers
     from mops.core.warehouse.adapter import open_warehouse
 
     if output_format not in ("table", "json"):
@@ -44,8 +44,8 @@ def monitor(
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     with warehouse:
-        log = OpsLog(warehouse)
-        state = assess(log, config, now)
+        log = OpsLog(warehouse, snapshot=True)
+        state = assess(log, config, now, pending=writers.pending(settings))
         if html is not None:
             from mops.core.monitoring.dashboard import write
 

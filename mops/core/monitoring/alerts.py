@@ -74,11 +74,8 @@ def _route(alert: Alert, config: AlertConfig) -> tuple[AlertRule | None, tuple[s
     return None, ()
 
 
-def _suppressed(log: OpsLog, fingerprint: str, now: datetime, interval: timedelta) -> bool:
-    recent = log.query(
-        "alerts", "fingerprint = ? and status = 'delivered' and sent_at >= ?", [fingerprint, now - interval]
-    )
-    return not recent.empty
+def _delivered_since(log: OpsLog, since: datetime) -> set[str]:
+    return set(log.query("alerts", "status = 'delivered' and sent_at >= ?", [since]).fingerprint)
 
 
 def _send(url: str, alert: Alert, timeout_s: float) -> tuple[str, str, str | None]:
@@ -108,6 +105,8 @@ def deliver(log: OpsLog, alerts: list[Alert], config: AlertConfig, now: datetime
     """Route, suppress, send and record each alert; returns the rows written to ops.alerts."""
     now = now or utcnow()
     records = []
+    # fingerprints delivered within the interval (recorded, or earlier in this batch): one problem, one alert
+    delivered = _delivered_since(log, now - config.suppress_for)
     for alert in alerts:
         rule, urls = _route(alert, config)
         if rule is None:
@@ -124,7 +123,7 @@ def deliver(log: OpsLog, alerts: list[Alert], config: AlertConfig, now: datetime
             "body": alert.body,
             "sent_at": now,
         }
-        if _suppressed(log, alert.fingerprint, now, config.suppress_for):
+        if alert.fingerprint in delivered:
             outcomes = [(None, "suppressed", None)]
         elif not urls:
             outcomes = [(None, "no_destination", "no alert URL configured (MOPS_ALERT_URLS)")]
@@ -135,6 +134,7 @@ def deliver(log: OpsLog, alerts: list[Alert], config: AlertConfig, now: datetime
             records.append(
                 {**base, "alert_id": alert_id[:16], "destination": destination, "status": status, "error": error}
             )
-        if records:
-            log.append("alerts", records[-len(outcomes) :])  # recorded per alert: the next one sees it suppressed
+            if status == "delivered":
+                delivered.add(alert.fingerprint)
+    log.append("alerts", records)  # one write for the batch (each append is a transaction)
     return pd.DataFrame(records)

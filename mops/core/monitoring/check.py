@@ -22,11 +22,12 @@ from mops.core.monitoring.conflicts import Conflict, find_conflicts
 from mops.core.monitoring.detectors import DetectorConfig
 from mops.core.monitoring.freshness import SourceFreshness, source_freshness
 from mops.core.monitoring.kpis import daily_kpis, kpi_relation
-from mops.core.ops import telemetry
+from mops.core.ops import telemetry, writers
 from mops.core.ops.records import OpsLog
 
 Level = Literal["green", "amber", "red"]
-CAUGHT = {"held", "rejected", "expired", "not_applied"}  # a conflict stopped before it did anything
+# a conflict stopped before it did anything (a write that waited for, or gave up on, the lock included)
+CAUGHT = {"held", "rejected", "expired", "not_applied", "waited", "refused"}
 
 
 class MonitorConfig(StrictModel):
@@ -69,6 +70,7 @@ class MonitorState(StrictModel):
     sources: list[SourceFreshness] = []
     held: list[dict] = []  # decisions held by an anomaly on their step's inputs (last 7 days)
     deadlines: list[dict] = []  # deadline steps of the latest runs past the risk share
+    overhead_threshold: float | None = None
 
 
 def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
@@ -123,11 +125,29 @@ def _deadlines(log: OpsLog, runs: pd.DataFrame, share: float) -> list[dict]:
     return _records(steps[["run_id", "workflow", "step", "status", "due_at", "deadline_share"]])
 
 
+def _writer_conflicts(log: OpsLog, since: datetime, pending: list[dict]) -> list[Conflict]:
+    """Writer conflicts recorded (and noted, not yet recorded) since `since`, as conflicts."""
+    fields = list(Conflict.model_fields)
+    recorded = writers.recorded(log, since)
+    rows = _records(recorded[fields]) + [r for r in pending if r["detected_at"] >= since]
+    seen: dict[str, Conflict] = {}
+    for row in rows:
+        seen.setdefault(row["conflict_id"], Conflict(**{f: row.get(f) for f in fields}))
+    return list(seen.values())
+
+
 def assess(
-    log: OpsLog, config: MonitorConfig | None = None, now: datetime | None = None, day: date | None = None
+    log: OpsLog,
+    config: MonitorConfig | None = None,
+    now: datetime | None = None,
+    day: date | None = None,
+    pending: list[dict] | None = None,
 ) -> MonitorState:
-    """The current state from the ops records and the marts; reads only. `day`: the data day to judge
-    (after a run, its run date: its KPIs and the sources' freshness are judged for that day)."""
+    """The current state from the ops records and the marts; reads only.
+
+    `day`: the data day to judge (after a run, its run date: its KPIs and the sources' freshness are judged
+    for that day). `pending`: writer conflicts noted beside the lock and not yet recorded (ops.writers.pending).
+    """
     config = config or MonitorConfig()
     now = now or utcnow()
     since = now - timedelta(days=config.history_days)
@@ -152,6 +172,7 @@ def assess(
     conflicts = find_conflicts(
         decisions, log.query("applied_decisions"), config.commitments, lookback=config.conflict_lookback
     )
+    conflicts += _writer_conflicts(log, now - config.conflict_lookback, pending or [])
     recent = log.query("alerts", "sent_at >= ?", [now - timedelta(days=7)], order="sent_at")
     alerts = recent[recent.status != "suppressed"]  # what went out (or failed to); repeats are counted
     level, reasons = _judge(runs, health, found, conflicts, config, sources, deadlines)
@@ -184,6 +205,7 @@ def assess(
         sources=sources,
         held=_records(held[["run_id", "workflow", "step", "subject", "value", "reason", "recorded_at"]], 50),
         deadlines=deadlines,
+        overhead_threshold=config.overhead_threshold,
     )
 
 

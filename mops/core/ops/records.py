@@ -16,13 +16,26 @@ from mops.core.warehouse.adapter import Warehouse
 class OpsLog:
     """The ops records of one warehouse: every write names its table; columns come from `TABLES`."""
 
-    def __init__(self, warehouse: Warehouse):
+    def __init__(self, warehouse: Warehouse, snapshot: bool = False):
+        """`snapshot`: a short pass (monitoring) that also trusts what did not exist at its start, except
+        what it writes itself; otherwise only tables seen to exist are remembered (none is ever dropped)."""
         self.warehouse = warehouse
+        self.snapshot = snapshot
+        self._existing: set[str] | None = None
+        self._read: dict[tuple, pd.DataFrame] = {}  # snapshot: each distinct read once (until it writes there)
 
     # --- generic ------------------------------------------------------------------------------
 
     def exists(self, table: str) -> bool:
-        return self.warehouse.exists(OPS_SCHEMA, table)
+        """One catalog query for every ops table at first; later only for a table not seen yet."""
+        if self._existing is None:
+            rows = self.warehouse.query(
+                "select distinct table_name from information_schema.tables where table_schema = ?", [OPS_SCHEMA]
+            )
+            self._existing = set(rows.table_name)
+        elif table not in self._existing and not self.snapshot and self.warehouse.exists(OPS_SCHEMA, table):
+            self._existing.add(table)
+        return table in self._existing
 
     def append(self, table: str, rows: Iterable[dict] | pd.DataFrame) -> None:
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
@@ -33,15 +46,31 @@ class OpsLog:
             if column not in frame:
                 frame[column] = None
         self.warehouse.append_rows(OPS_SCHEMA, table, frame[list(types)], types)
+        if self._existing is not None:
+            self._existing.add(table)
+        self._read = {k: v for k, v in self._read.items() if k[0] != table}
 
     def query(self, table: str, where: str = "", params: list | None = None, order: str = "") -> pd.DataFrame:
         """Rows of one ops table (empty with its columns when the table does not exist yet)."""
         if not self.exists(table):
             return pd.DataFrame(columns=list(TABLES[table]))
+        key = (table, where, tuple(map(repr, params or [])), order)
+        if self.snapshot and key in self._read:
+            return self._read[key].copy()
         sql = f"select * from {OPS_SCHEMA}.{table}"  # table names come from TABLES, never from input
         sql += f" where {where}" if where else ""
         sql += f" order by {order}" if order else ""
-        return self.warehouse.query(sql, params or [])
+        rows = self.warehouse.query(sql, params or [])
+        if self.snapshot:
+            self._read[key] = rows.copy()
+        return rows
+
+    def count(self, table: str, where: str = "", params: list | None = None) -> int:
+        """Rows of one ops table (0 when it does not exist yet), counted in the warehouse."""
+        if not self.exists(table):
+            return 0
+        sql = f"select count(*) as n from {OPS_SCHEMA}.{table}" + (f" where {where}" if where else "")
+        return int(self.warehouse.query(sql, params or []).n.iloc[0])
 
     # --- runtime ------------------------------------------------------------------------------
 

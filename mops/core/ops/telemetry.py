@@ -117,7 +117,7 @@ def impact(log: OpsLog, since: datetime | None = None, minutes_per_handoff: floa
     """
     runs = agent_durations(log, since)
     where, params = _since("decided_at", since)
-    decisions = log.query("decisions", where, params)
+    decisions = log.count("decisions", where, params)  # counted in the warehouse: a day can hold thousands
     where, params = _since("recorded_at", since)
     applied = log.query("applied_decisions", where, params)
     where, params = _since("started_at", since)
@@ -125,7 +125,7 @@ def impact(log: OpsLog, since: datetime | None = None, minutes_per_handoff: floa
     handoffs = int(runs.status.eq("succeeded").sum())
     return {
         "workflow_runs": float(len(workflow_runs)),
-        "decisions_made": float(len(decisions)),
+        "decisions_made": float(decisions),
         "decisions_applied": float(applied.status.isin(["auto_applied", "approved"]).sum()),
         "gates_stopped_agent": float(runs.status.eq("gate_failed").sum()),
         "handoffs_automated": float(handoffs),

@@ -22,6 +22,7 @@ from mops.core.base import utcnow
 from mops.core.contracts import STAMP_COLUMNS, Contract, ContractVersion, load_contracts, validate_frame
 from mops.core.errors import MopsError
 from mops.core.ops import OpsLog
+from mops.core.ops import writers as writer_conflicts
 from mops.core.ops.volumes import ReadKind, comparable_volumes, record_reads
 from mops.core.runtime.agent import Agent, AgentResult, Decision, Read, writers_of
 from mops.core.runtime.context import ContextMismatch, RunContext
@@ -127,13 +128,22 @@ class Runner:
                 self.notes.append(f"{label}: no rows for this run context; read as empty (optional input)")
                 return label, pd.DataFrame(columns=version.column_names), problems
             elif not newest.empty:
+                other = RunContext.from_stamp(newest.iloc[0].to_dict())
+                self._record_mismatch(agent, read, label, context, other)
                 raise ContextMismatch(
                     f"agent {agent.name} would read {label}, which holds no rows for this run context; its newest "
-                    f"rows were written by {RunContext.from_stamp(newest.iloc[0].to_dict()).describe()}; this run is "
-                    f"{context.describe()}"
+                    f"rows were written by {other.describe()}; this run is {context.describe()}"
                 )
         frame = frame[[c for c in frame.columns if not c.startswith("_mops_")]]
         return label, frame, problems
+
+    def _record_mismatch(self, agent: Agent, read: Read, label: str, context: RunContext, other: RunContext) -> None:
+        """A read under another run context is a writer conflict: both sides and run ids in ops.conflicts."""
+        producer = ", ".join(writers_of(self.catalog, read.name)) or "unknown"
+        newest = {"run_id": other.run_id, "describe": other.describe()}
+        row = writer_conflicts.context_mismatch(agent.name, context.run_id, label, context.describe(), newest, producer)
+        if self.ops.query("conflicts", "conflict_id = ?", [row["conflict_id"]]).empty:  # once, however often refused
+            self.ops.append("conflicts", [row])
 
     def _read_model(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
         relation = self.warehouse.manifest.resolve(read.name, read.version)
