@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     monitor_overhead_threshold: float = Field(default=0.15, gt=0, lt=1)
     # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
     actor: str | None = None
+    # Secret key of the PII pseudonyms (email_hash = HMAC-SHA256; MOPS_PII_KEY); unset = the public demo key,
+    # which production mode refuses. Changing it changes every pseudonym (not the schema): rebuild and re-run.
+    pii_key: SecretStr | None = None
     # The governance policy (roles, members, scopes); relative paths are under project_dir.
     policy_file: Path = Path("governance/policy.yml")
 
