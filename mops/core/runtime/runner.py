@@ -141,8 +141,17 @@ class Runner:
         actual = self.warehouse.columns(relation.schema, relation.name)
         if not actual:
             return label, pd.DataFrame(), [f"{label}: relation: not in the warehouse (run `mops build`)"]
-        problems = check_model_schema(label, relation.columns, actual)
         hidden = set(relation.pii_columns) if not (agent.manifest.needs_pii and self.allow_pii) else set()
+        # a database role without PII privileges does not see those columns at all (PostgreSQL grants)
+        unreadable = [c for c in relation.pii_columns if c not in hidden and c not in actual]
+        hidden |= set(unreadable)
+        expected = {c: t for c, t in relation.columns.items() if c not in hidden}
+        problems = check_model_schema(label, expected, {c: t for c, t in actual.items() if c not in hidden})
+        problems += [
+            f"{label}: column {c}: PII: granted to this run but not readable by its database role "
+            "(connect as the PII role, see `mops warehouse grants`)"
+            for c in unreadable
+        ]
         columns = [c for c in actual if c not in hidden]
         frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
         return label, frame, problems

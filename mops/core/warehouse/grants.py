@@ -39,18 +39,18 @@ def role_names(prefix: str) -> dict[str, str]:
     return {kind: f"{prefix}_{kind}" for kind in ("runtime", "runtime_pii", "analyst", "analyst_pii")}
 
 
-def _create_role(name: str, member_of: str | None = None) -> str:
-    grant = f"grant {q(member_of)} to {q(name)}; " if member_of else ""
-    return (
+def _create_role(name: str, member_of: str | None = None) -> list[str]:
+    create = (
         f"do $$ begin if not exists (select from pg_roles where rolname = '{name}') then "
-        f"create role {q(name)} nologin; end if; end $$; {grant}"
-    ).strip()
+        f"create role {q(name)} nologin; end if; end $$"
+    )
+    return [create] + ([f"grant {q(member_of)} to {q(name)}"] if member_of else [])
 
 
-def _ledger_ddl() -> str:
-    """ops.audit_log as the ops registry defines it, created by the admin (so the admin owns it)."""
-    columns = ", ".join(f"{q(c)} {t}" for c, t in TABLES[LEDGER_TABLE].items())
-    return f"create table if not exists {q(OPS_SCHEMA)}.{q(LEDGER_TABLE)} ({columns})"
+def _ops_ddl(table: str) -> str:
+    """An ops table as the ops registry defines it, created by the admin (so the admin owns it, not the runtime)."""
+    columns = ", ".join(f"{q(c)} {t}" for c, t in TABLES[table].items())
+    return f"create table if not exists {q(OPS_SCHEMA)}.{q(table)} ({columns})"
 
 
 def masked_view(relation: ModelRelation) -> str:
@@ -65,8 +65,8 @@ def masked_view(relation: ModelRelation) -> str:
     return f"create or replace view {q(MASKED_SCHEMA)}.{q(relation.name)} as select {', '.join(selects)} from {source}"
 
 
-def grant_statements(manifest: DbtManifest, prefix: str, ops_tables: list[str]) -> list[str]:
-    """Every statement, in order; idempotent (re-run after each build). `ops_tables`: those that exist now."""
+def grant_statements(manifest: DbtManifest, prefix: str) -> list[str]:
+    """Every statement, in order; idempotent (re-run after each build and after an upgrade adds ops tables)."""
     roles = role_names(prefix)
     runtime, runtime_pii = roles["runtime"], roles["runtime_pii"]
     analyst, analyst_pii = roles["analyst"], roles["analyst_pii"]
@@ -76,14 +76,14 @@ def grant_statements(manifest: DbtManifest, prefix: str, ops_tables: list[str]) 
     if duplicated:
         raise WarehouseError(f"public models share a relation name ({', '.join(duplicated)}): masked views need one")
     sql = [
-        _create_role(runtime),
-        _create_role(runtime_pii, member_of=runtime),
-        _create_role(analyst),
-        _create_role(analyst_pii, member_of=analyst),
+        *_create_role(runtime),
+        *_create_role(runtime_pii, member_of=runtime),
+        *_create_role(analyst),
+        *_create_role(analyst_pii, member_of=analyst),
         f"create schema if not exists {q(OPS_SCHEMA)}",
         f"create schema if not exists {q(AGENTS_SCHEMA)}",
         f"create schema if not exists {q(MASKED_SCHEMA)}",
-        _ledger_ddl(),
+        *(_ops_ddl(table) for table in sorted(TABLES)),
     ]
     for schema in sorted({r.schema for r in relations}):
         sql.append(f"grant usage on schema {q(schema)} to {q(runtime)}, {q(analyst_pii)}")
@@ -102,18 +102,14 @@ def grant_statements(manifest: DbtManifest, prefix: str, ops_tables: list[str]) 
     # the agents' outputs: the runtime replaces partitions (delete + insert) and creates new versions' tables
     sql.append(f"grant usage, create on schema {q(AGENTS_SCHEMA)} to {q(runtime)}")
     sql.append(f"grant select, insert, delete on all tables in schema {q(AGENTS_SCHEMA)} to {q(runtime)}")
+    # CREATE too: an ops table a newer mops adds before the grants are re-run (never audit_log: it exists)
     sql.append(f"grant usage, create on schema {q(OPS_SCHEMA)} to {q(runtime)}")
-    for table in sorted(set(ops_tables) - {LEDGER_TABLE}):
+    for table in sorted(set(TABLES) - {LEDGER_TABLE}):
         sql.append(f"grant select, insert, update, delete on {q(OPS_SCHEMA)}.{q(table)} to {q(runtime)}")
     ledger = f"{q(OPS_SCHEMA)}.{q(LEDGER_TABLE)}"
     sql.append(f"revoke all on {ledger} from {q(runtime)}, {q(runtime_pii)}")
     sql.append(f"grant select, insert on {ledger} to {q(runtime)}")
     return sql
-
-
-def existing_ops_tables(cursor) -> list[str]:
-    cursor.execute("select table_name from information_schema.tables where table_schema = %s", [OPS_SCHEMA])
-    return [row[0] for row in cursor.fetchall()]
 
 
 def apply_grants(url: str, manifest: DbtManifest, prefix: str) -> list[str]:
@@ -123,7 +119,7 @@ def apply_grants(url: str, manifest: DbtManifest, prefix: str) -> list[str]:
     con = connect_postgres(url)
     try:
         with con.cursor() as cursor:
-            statements = grant_statements(manifest, prefix, existing_ops_tables(cursor))
+            statements = grant_statements(manifest, prefix)
             for statement in statements:
                 cursor.execute(statement)
         con.commit()
