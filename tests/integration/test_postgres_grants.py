@@ -16,13 +16,13 @@ from datetime import date
 import psycopg2
 import pytest
 
+from mops.core.governance.grants import apply_grants, grant_statements, role_names
 from mops.core.governance.ledger import Ledger
 from mops.core.runtime.agent import Read
 from mops.core.runtime.context import RunContext
 from mops.core.runtime.gates import GateFailed
 from mops.core.runtime.runner import Runner
 from mops.core.warehouse.adapter import DbtManifest, PostgresWarehouse
-from mops.core.warehouse.grants import apply_grants, grant_statements, role_names
 from tests.conftest import make_settings
 from tests.integration.test_postgres_pipeline import ADMIN_URL, throwaway_database
 from tests.integration.test_runtime import reader

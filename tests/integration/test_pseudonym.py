@@ -74,6 +74,6 @@ def test_dim_customers_email_hash_is_keyed(built_warehouse):
 
     settings = built_warehouse.settings
     with connect_duckdb(settings.warehouse_path, read_only=True) as con:
-        rows = con.execute("select email, email_hash from main_marts.dim_customers_v1").fetchall()
+        rows = con.execute("select email, email_hash from marts.dim_customers_v1").fetchall()
     assert rows
     assert all(h == pseudonymize(e, DEMO_PII_KEY) for e, h in rows)

@@ -22,9 +22,9 @@ def grants(
 ) -> None:
     """Print (or --apply) the roles and grants generated from dbt's manifest: PII columns only for the PII roles,
     masked views for analysts, ops.audit_log append-only for the runtime. Re-apply after each `mops build`."""
+    from mops.core.governance.grants import apply_grants, grant_statements
     from mops.core.governance.guard import Guard
     from mops.core.warehouse.adapter import DbtManifest
-    from mops.core.warehouse.grants import apply_grants, grant_statements
 
     settings = get_settings()
     prefix = prefix or settings.warehouse_role_prefix

@@ -32,6 +32,8 @@ from mops.core.runtime.gates import (
     check_read_expectations,
     check_volume,
 )
+from mops.core.runtime.isolation import run_isolated
+from mops.core.runtime.provenance import Provenance
 from mops.core.sqltypes import SQL_TYPES
 from mops.core.warehouse.adapter import Warehouse, Window
 
@@ -68,6 +70,7 @@ class Runner:
         catalog: dict[str, Agent] | None = None,
         contracts: dict[str, Contract] | None = None,
         mode: str = "live",
+        actor: str | None = None,
     ):
         self.warehouse = warehouse
         self.ops = OpsLog(warehouse)
@@ -78,6 +81,9 @@ class Runner:
         self.allow_pii = allow_pii
         self.mode = mode  # live | backfill: the volume gate compares a read only with reads of the same mode
         self.notes: list[str] = []  # what the runner did that the run summary should mention
+        self.actor = actor  # who the ledger records for each agent run (default: the resolved identity)
+        self.sources: dict[str, tuple[str, int | None]] = {}  # read name -> (relation, version) last read
+        self.written: dict[tuple[str, str], int] = {}  # (schema, table) -> contract version last written
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -110,6 +116,7 @@ class Runner:
             )
             return label, pd.DataFrame(), problems
         window = self._window(read, context)
+        self.sources[read.name] = (f"{AGENTS_SCHEMA}.{name}", version.version)
         frame = self.warehouse.read(AGENTS_SCHEMA, name, window=window, equals={"_mops_context_key": context.key})
         if frame.empty:
             newest = self.warehouse.query(
@@ -153,6 +160,7 @@ class Runner:
             for c in unreadable
         ]
         columns = [c for c in actual if c not in hidden]
+        self.sources[read.name] = (f"{relation.schema}.{relation.name}", relation.version)
         frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
         return label, frame, problems
 
@@ -218,6 +226,7 @@ class Runner:
             tables[(AGENTS_SCHEMA, contract.relation_name(version.version))] = self._typed(
                 frame, version, context, written_at
             )
+            self.written[(AGENTS_SCHEMA, contract.relation_name(version.version))] = version.version
             for (table, old), downgrade in agent.downgrades.items():
                 if table != write.table:
                     continue
@@ -231,6 +240,7 @@ class Runner:
                     tables[(AGENTS_SCHEMA, contract.relation_name(old))] = self._typed(
                         shadow_frame, shadow, context, written_at
                     )
+                    self.written[(AGENTS_SCHEMA, contract.relation_name(old))] = old
         if problems:
             raise GateFailed(agent.name, "output", problems)
         return tables
@@ -242,6 +252,7 @@ class Runner:
         started = utcnow()
         clock = time.perf_counter()
         run = AgentRun(agent.name, context, "failed", started, 0.0)
+        evidence = Provenance()
         try:
             try:
                 inputs = self.read_inputs(agent, context, record=True)
@@ -251,9 +262,11 @@ class Runner:
             except (GateFailed, ContextMismatch, PermissionDenied) as exc:
                 run.status = "gate_failed"
                 raise exc
+            for name, frame in inputs.items():
+                evidence.read(*self.sources[name], frame)
             parameters = self._with_providers(agent, parameters)
             compute = time.perf_counter()
-            result = agent.run(inputs, context, parameters)
+            result = run_isolated(agent, inputs, context, parameters, self.settings)
             run.compute_s = time.perf_counter() - compute
             try:
                 tables = self.output_tables(agent, result, context)
@@ -261,6 +274,8 @@ class Runner:
                 run.status = "gate_failed"
                 raise
             self.warehouse.replace_partitions(tables, "_mops_context_key", context.key)
+            for (schema, name), (frame, _) in tables.items():
+                evidence.wrote(f"{schema}.{name}", self.written[(schema, name)], frame)
             run.status = "succeeded"
             run.rows_written = {f"{schema}.{name}": len(frame) for (schema, name), (frame, _) in tables.items()}
             run.decisions = list(result.decisions)
@@ -273,6 +288,19 @@ class Runner:
         finally:
             run.duration_s = time.perf_counter() - clock
             self._log(run)
+            self._ledger(run, evidence)
+
+    def _ledger(self, run: AgentRun, evidence: Provenance) -> None:
+        """Governance: each agent run in the audit ledger, with what it read and wrote (rows, content hashes)."""
+        from mops.core.governance.identity import resolve_actor
+        from mops.core.governance.ledger import Ledger
+
+        details = {"status": run.status, "context_key": run.context.key, "allow_pii": self.allow_pii}
+        details |= {"mode": self.mode, "decisions": len(run.decisions), "message": run.message[:500]}
+        details |= evidence.details()
+        actor = self.actor or resolve_actor(self.settings)
+        book = Ledger(self.warehouse, self.settings.audit_head_path)
+        book.append(actor, "agent_run", f"agent:{run.agent}", details, run.context.run_id)
 
     def _with_providers(self, agent: Agent, parameters: BaseModel | None) -> BaseModel:
         """Hand I/O capabilities the agent may use (an LLM notes provider) in through its parameters."""
