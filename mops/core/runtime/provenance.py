@@ -37,7 +37,10 @@ def _canonical(column: pd.Series) -> pd.Series:
         return pd.Series(values.astype("datetime64[ns]").to_numpy().view("int64"), index=column.index)
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    return values.map(lambda v: NULL if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
+    text = values.astype(object).where(values.notna(), NULL)
+    if pd.api.types.infer_dtype(text, skipna=False) != "string":  # mixed or non-text objects: as their text
+        text = text.astype(str)
+    return text
 
 
 def frame_hash(frame: pd.DataFrame) -> str:
@@ -47,7 +50,7 @@ def frame_hash(frame: pd.DataFrame) -> str:
     digest.update("|".join(str(c) for c in columns).encode())
     if len(frame) and columns:
         canonical = pd.DataFrame({str(c): _canonical(frame[c]) for c in columns}, index=frame.index)
-        rows = pd.util.hash_pandas_object(canonical, index=False).to_numpy(dtype=np.uint64)
+        rows = pd.util.hash_pandas_object(canonical, index=False, categorize=False).to_numpy(dtype=np.uint64)
         digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()
 
