@@ -47,3 +47,16 @@ def test_production_refuses_the_demo_key_and_short_keys():
     assert pii_key(KEY_A, production=True) == KEY_A
     ipad, opad = hmac_pads(KEY_A)
     assert pad_env(KEY_A, production=True) == {"MOPS_PII_HMAC_IPAD": ipad, "MOPS_PII_HMAC_OPAD": opad}
+
+
+def test_dbt_gets_the_pads_never_the_key_and_production_refuses_the_demo_key(tmp_path):
+    from mops.core.transform import dbt_env
+    from tests.conftest import make_settings
+
+    env = dbt_env(make_settings(tmp_path, pii_key=KEY_A))
+    ipad, opad = hmac_pads(KEY_A)
+    assert (env["MOPS_PII_HMAC_IPAD"], env["MOPS_PII_HMAC_OPAD"]) == (ipad, opad)
+    assert f"-c mops.pii_hmac_ipad={ipad} -c mops.pii_hmac_opad={opad}" in env["PGOPTIONS"]
+    assert KEY_A not in "".join(env.values())
+    with pytest.raises(DefaultPiiKey, match="production mode"):
+        dbt_env(make_settings(tmp_path, production=True))
