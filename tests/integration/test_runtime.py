@@ -276,3 +276,12 @@ def test_a_failed_agent_run_is_in_the_ledger_too(warehouse):
     details = json.loads(entry["details"])
     assert details["status"] == "gate_failed" and "does not exist yet" in details["message"]
     assert details["inputs"] == [] and details["outputs"] == []
+
+
+def test_an_optional_input_not_written_yet_is_in_the_evidence_with_no_rows(warehouse):
+    from mops.core.governance.ledger import Ledger
+
+    Runner(warehouse, actor="someone").run(reader(Read(name="attribution_credit", version=2, optional=True)), CONTEXT)
+    [entry] = Ledger(warehouse, warehouse.settings.audit_head_path).entries(action="agent_run")
+    [evidence] = json.loads(entry["details"])["inputs"]
+    assert (evidence["table"], evidence["version"], evidence["rows"]) == ("agents.attribution_credit_v2", 2, 0)

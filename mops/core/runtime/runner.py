@@ -107,6 +107,7 @@ class Runner:
             )
             return label, pd.DataFrame(), problems
         name = contract.relation_name(version.version)
+        self.sources[read.name] = (f"{AGENTS_SCHEMA}.{name}", version.version)
         if not self.warehouse.exists(AGENTS_SCHEMA, name):
             if read.optional:
                 return label, pd.DataFrame(columns=version.column_names), problems
@@ -116,7 +117,6 @@ class Runner:
             )
             return label, pd.DataFrame(), problems
         window = self._window(read, context)
-        self.sources[read.name] = (f"{AGENTS_SCHEMA}.{name}", version.version)
         frame = self.warehouse.read(AGENTS_SCHEMA, name, window=window, equals={"_mops_context_key": context.key})
         if frame.empty:
             newest = self.warehouse.query(
@@ -145,6 +145,7 @@ class Runner:
     def _read_model(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
         relation = self.warehouse.manifest.resolve(read.name, read.version)
         label = relation.label
+        self.sources[read.name] = (f"{relation.schema}.{relation.name}", relation.version)
         actual = self.warehouse.columns(relation.schema, relation.name)
         if not actual:
             return label, pd.DataFrame(), [f"{label}: relation: not in the warehouse (run `mops build`)"]
@@ -160,7 +161,6 @@ class Runner:
             for c in unreadable
         ]
         columns = [c for c in actual if c not in hidden]
-        self.sources[read.name] = (f"{relation.schema}.{relation.name}", relation.version)
         frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
         return label, frame, problems
 
@@ -263,7 +263,7 @@ class Runner:
                 run.status = "gate_failed"
                 raise exc
             for name, frame in inputs.items():
-                evidence.read(*self.sources[name], frame)
+                evidence.read(*self.sources.get(name, (name, None)), frame)
             parameters = self._with_providers(agent, parameters)
             compute = time.perf_counter()
             result = run_isolated(agent, inputs, context, parameters, self.settings)
