@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/monitoring_overhead.py
 	$(BIN)/python bench/monitoring_detectors.py
 	$(BIN)/python bench/markov.py
+	$(BIN)/python bench/agent_run_ledger.py
 	$(BIN)/python bench/history.py --scales 1 10
 
 # history at scale: the exports are generated once and cached under var/bench/history/

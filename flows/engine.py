@@ -232,7 +232,8 @@ def _approvals(planned: PlannedStep, run: RunSettings, decisions: list[Decision]
         )
         if run.approvals_mode == "wait":
             record = wait_for_decisions(  # the Prefect UI's form or `mops approve`
-                store, run.run_id, needing, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait
+                store, run.run_id, needing, rule.poll_seconds, run.sleep, on_wait=announce_approval_wait,
+                settings=run.settings,
             )
             _audit_decided(run, record)
         items += [

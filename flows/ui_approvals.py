@@ -4,7 +4,12 @@ The request is first written to the approval store (flows/approvals.py) as alway
 keeps working; then, when the run talks to a Prefect server a reviewer can open, the flow run pauses
 with one form row per decision (subject, amount, confidence, approve or reject, a reason). Whichever
 path decides, the store holds the decisions and the run records them the same way:
-- a reviewer submits the form in the UI: its rows are written to the store (decided by `prefect-ui:<who>`);
+- a reviewer submits the form in the UI: its rows are written to the store (decided by `prefect-ui:<who>`),
+  each checked against the governance policy for the identity the form declares, as `mops approve` checks its
+  actor (the approve/reject action, the approval rule's role, never the run's proposer); a refused row stays
+  pending and the refusal is in the ledger. The open-source Prefect server has no user accounts: the reviewer
+  field is what the person typed, not an authenticated identity, so the ledger records it as declared, with what
+  Prefect does know (the flow run, the pause key, the server URL);
 - someone runs `mops approve`: a watcher sees the store change and resumes the paused run itself;
 - nobody decides: at expiry the watcher resumes the run and the pending items become `expired`.
 Rows left undecided in the form pause the run again until the request expires.
@@ -42,7 +47,9 @@ def approval_form(decisions: list[Decision]):
     from prefect.input import RunInput
 
     class ApprovalForm(RunInput):
-        reviewer: str = Field(default="", description="who decides (recorded as prefect-ui:NAME)")
+        reviewer: str = Field(
+            default="", description="your identity in governance/policy.yml (required; recorded as prefect-ui:NAME)"
+        )
         decisions: list[ReviewRow] = Field(default_factory=list)
 
     rows = [
@@ -73,6 +80,7 @@ def wait_for_decisions(
     poll_seconds: float,
     sleep=time.sleep,
     on_wait=None,
+    settings=None,
 ) -> dict:
     """Block until the request is decided (UI or CLI) or expired; returns the store's final record."""
     if in_prefect_ui():
@@ -80,7 +88,7 @@ def wait_for_decisions(
             on_wait(store.read(run_id))
             on_wait = None
         try:
-            _pause_until_decided(store, run_id, decisions, poll_seconds)
+            _pause_until_decided(store, run_id, decisions, poll_seconds, settings)
         except RuntimeError as exc:  # e.g. another step already paused this run: fall back to the store
             observe.tell("approval form unavailable (%s); waiting on `mops approve`", exc, warning=True)
     return store.wait(run_id, poll_seconds, sleep, on_wait=on_wait)
@@ -91,7 +99,9 @@ def _pending(store: ApprovalStore, run_id: str) -> tuple[list[dict], datetime]:
     return [i for i in record["items"] if i["status"] == "pending"], datetime.fromisoformat(record["expires_at"])
 
 
-def _pause_until_decided(store: ApprovalStore, run_id: str, decisions: list[Decision], poll_seconds: float) -> None:
+def _pause_until_decided(
+    store: ApprovalStore, run_id: str, decisions: list[Decision], poll_seconds: float, settings=None
+) -> None:
     from prefect.context import FlowRunContext
     from prefect.exceptions import FlowPauseTimeout
     from prefect.flow_runs import pause_flow_run
@@ -122,16 +132,49 @@ def _pause_until_decided(store: ApprovalStore, run_id: str, decisions: list[Deci
         finally:
             done.set()
             watcher.join()
-        _apply(store, run_id, form)
+        _apply(store, run_id, form, settings, _prefect_facts(flow_run_id, f"approval-{run_id}-{round_}"))
 
 
-def _apply(store: ApprovalStore, run_id: str, form) -> None:
-    """The form's decided rows go to the store; rows already decided elsewhere are left as they are."""
+def _prefect_facts(flow_run_id, key: str) -> dict:
+    """What Prefect can tell about a resume: which flow run, which pause, on which server; never who."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {
+        "flow_run_id": str(flow_run_id),
+        "pause_key": key,
+        "prefect_api_url": PREFECT_API_URL.value(),
+        "identity": "declared in the form (the open-source Prefect server authenticates no user)",
+        "authenticated": False,
+    }
+
+
+def _apply(store: ApprovalStore, run_id: str, form, settings=None, facts: dict | None = None) -> None:
+    """The form's decided rows go to the store, each checked against the policy for the declared reviewer;
+    rows already decided elsewhere, or refused, are left as they are (pending rows pause the run again)."""
     from flows.approvals import ApprovalError
+    from mops.core.governance import PermissionRefused
+    from mops.core.governance.guard import Guard
+    from mops.core.settings import get_settings
 
-    by = f"prefect-ui:{form.reviewer or 'reviewer'}"
-    for row in form.decisions:
-        if row.decision == "pending":
+    decided = [row for row in form.decisions if row.decision != "pending"]
+    reviewer = (form.reviewer or "").strip()
+    if decided and not reviewer:
+        observe.tell("the approval form came back without a reviewer: nothing recorded; fill in `reviewer`",
+                     warning=True)
+        return
+    if not decided:
+        return
+    guard = Guard(settings or get_settings(), actor=reviewer)
+    request = store.read(run_id)
+    items = {item["subject"]: item for item in request["items"]}
+    guard.record("ui_resume", f"workflow:{request['workflow']}", dict(facts or {}, rows=len(decided)), run_id)
+    by = f"prefect-ui:{reviewer}"
+    for row in decided:
+        action = "approve" if row.decision == "approve" else "reject"
+        try:
+            guard.check_decision(action, request, items.get(row.subject, {"subject": row.subject}))
+        except PermissionRefused as exc:  # audited by the guard; the row stays pending
+            observe.tell("%s from the Prefect UI refused: %s", row.subject, exc, warning=True)
             continue
         try:
             store.decide(run_id, row.decision == "approve", [row.subject], by=by)

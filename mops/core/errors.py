@@ -18,6 +18,10 @@ class WarehouseError(MopsError):
     """A warehouse that cannot be reached, or a relation that cannot be resolved or read."""
 
 
+class WarehouseBypass(MopsError):
+    """Agent code opened its own connection to the warehouse instead of going through the runtime."""
+
+
 class WarehouseBusy(MopsError):
     """The embedded warehouse is open read-write in another process."""
 

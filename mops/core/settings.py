@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     monitor_deadline_risk_share: float = Field(default=0.8, gt=0, le=1)
     # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
     actor: str | None = None
+    # Secret key of the PII pseudonyms (email_hash = HMAC-SHA256; MOPS_PII_KEY); unset = the public demo key,
+    # which production mode refuses. Changing it changes every pseudonym (not the schema): rebuild and re-run.
+    pii_key: SecretStr | None = None
+    # Prefix of the PostgreSQL roles `mops warehouse grants` sets up (<prefix>_runtime, _runtime_pii, _analyst, ...).
+    warehouse_role_prefix: str = "mops"
     # The governance policy (roles, members, scopes); relative paths are under project_dir.
     policy_file: Path = Path("governance/policy.yml")
 

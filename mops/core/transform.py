@@ -79,7 +79,18 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     )
     if settings.warehouse_url:
         env.update(postgres_profile_env(settings.warehouse_url))
+    env.update(pii_pad_env(settings, env.get("PGOPTIONS", "")))
     return env
+
+
+def pii_pad_env(settings: Settings, pgoptions: str = "") -> dict[str, str]:
+    """The HMAC pads of the PII key: environment variables (DuckDB getenv) and session settings (PGOPTIONS)."""
+    from mops.core.governance.pseudonym import IPAD_ENV, OPAD_ENV, pad_env
+
+    secret = settings.pii_key.get_secret_value() if settings.pii_key else None
+    pads = pad_env(secret, settings.production)
+    options = f"-c mops.pii_hmac_ipad={pads[IPAD_ENV]} -c mops.pii_hmac_opad={pads[OPAD_ENV]}"
+    return pads | {"PGOPTIONS": f"{pgoptions} {options}".strip()}
 
 
 class _Warm:

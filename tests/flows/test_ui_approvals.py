@@ -56,7 +56,7 @@ def test_a_reviewer_approves_in_the_prefect_ui_form_and_the_same_records_are_wri
     resume_flow_run(
         run.id,
         run_input={
-            "reviewer": "alice",
+            "reviewer": "test-approver",
             "decisions": [
                 {"subject": "google_ads", "amount": 0.3, "confidence": 0.9, "decision": "approve", "reason": "ok"}
             ],
@@ -64,10 +64,10 @@ def test_a_reviewer_approves_in_the_prefect_ui_form_and_the_same_records_are_wri
     )
     thread.join(timeout=60)
     statuses = {a.subject: (a.status, a.decided_by) for a in step(result["summary"], "budget").approvals}
-    assert statuses == {"google_ads": ("approved", "prefect-ui:alice"), "meta_ads": ("auto_applied", None)}
+    assert statuses == {"google_ads": ("approved", "prefect-ui:test-approver"), "meta_ads": ("auto_applied", None)}
     rows = applied(settings)
     assert rows.status.tolist() == ["approved", "auto_applied"]
-    assert rows.decided_by.tolist()[0] == "prefect-ui:alice"
+    assert rows.decided_by.tolist()[0] == "prefect-ui:test-approver"
 
 
 def test_a_form_submitted_undecided_pauses_again_and_a_rejection_is_recorded(engine):
@@ -77,17 +77,52 @@ def test_a_form_submitted_undecided_pauses_again_and_a_rejection_is_recorded(eng
     budget_spec(specs, timeout=2.0)
     thread, result = _run_in_thread(settings)
     run, _ = _paused_run()
-    resume_flow_run(run.id, run_input={"reviewer": "bob", "decisions": []})  # nothing decided: wait on
+    resume_flow_run(run.id, run_input={"reviewer": "test-approver", "decisions": []})  # nothing decided: wait on
     time.sleep(1.0)
     again, _ = _paused_run()
     assert again.id == run.id
     resume_flow_run(
         run.id,
         run_input={
-            "reviewer": "bob",
+            "reviewer": "test-approver",
             "decisions": [{"subject": "google_ads", "confidence": 0.9, "decision": "reject", "reason": "too much"}],
         },
     )
     thread.join(timeout=60)
     assert {a.subject: a.status for a in step(result["summary"], "budget").approvals}["google_ads"] == "rejected"
-    assert applied(settings).decided_by.tolist()[0] == "prefect-ui:bob"
+    assert applied(settings).decided_by.tolist()[0] == "prefect-ui:test-approver"
+
+
+def test_the_declared_reviewer_is_checked_against_the_policy_and_ledgered_as_unauthenticated(engine):
+    """An operator (tester, who started the run) and an identity outside the policy are refused; the row stays
+    pending and the run pauses again; an approver then decides. The ledger says the identity was only declared."""
+    import json
+
+    from prefect.flow_runs import resume_flow_run
+
+    from mops.core.governance.guard import ledger
+    from mops.core.warehouse.adapter import open_warehouse
+
+    settings, specs = engine
+    budget_spec(specs, timeout=4.0)
+    thread, result = _run_in_thread(settings)
+    row = {"subject": "google_ads", "confidence": 0.9, "decision": "approve", "reason": ""}
+    for reviewer in ("tester", "mallory", ""):
+        run, _ = _paused_run()
+        resume_flow_run(run.id, run_input={"reviewer": reviewer, "decisions": [row]})
+        time.sleep(1.0)
+    run, _ = _paused_run()
+    resume_flow_run(run.id, run_input={"reviewer": "test-approver", "decisions": [row]})
+    thread.join(timeout=60)
+    statuses = {a.subject: (a.status, a.decided_by) for a in step(result["summary"], "budget").approvals}
+    assert statuses["google_ads"] == ("approved", "prefect-ui:test-approver")
+    with open_warehouse(settings, read_only=True) as warehouse:
+        entries = ledger(settings, warehouse).entries()
+    refused = [(e["actor"], json.loads(e["details"])["reason"]) for e in entries if e["action"] == "refused"]
+    assert [actor for actor, _ in refused] == ["tester", "mallory"]
+    assert all("needs role approver" in reason for _, reason in refused)
+    resumes = [e for e in entries if e["action"] == "ui_resume"]
+    assert [e["actor"] for e in resumes] == ["tester", "mallory", "test-approver"]
+    facts = json.loads(resumes[-1]["details"])
+    assert facts["authenticated"] is False and facts["flow_run_id"] == str(run.id)
+    assert facts["pause_key"].startswith("approval-") and facts["prefect_api_url"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 
@@ -228,3 +229,59 @@ def test_missing_upstream_output_names_its_producer(warehouse):
         GateFailed, match=r"attribution_credit_v1: relation: does not exist yet; run its producer first \(attribution\)"
     ):
         Runner(warehouse, catalog={"attribution": ATTRIBUTION_V2}).run(reporting(1), CONTEXT)
+
+
+def test_each_agent_run_is_in_the_ledger_with_what_it_read_and_wrote(warehouse):
+    """Rows and content hashes of the frames the run held, checked against an independent read of the warehouse."""
+    from mops.core.governance.ledger import Ledger
+    from mops.core.runtime.provenance import frame_hash
+
+    run = Runner(warehouse, actor="someone").run(ATTRIBUTION_V2, CONTEXT)
+    book = Ledger(warehouse, warehouse.settings.audit_head_path)
+    [entry] = book.entries(action="agent_run")
+    assert (entry["actor"], entry["object"], entry["run_id"]) == ("someone", "agent:attribution", CONTEXT.run_id)
+    details = json.loads(entry["details"])
+    assert details["status"] == "succeeded" and details["context_key"] == CONTEXT.key
+    con = warehouse._con
+    end = CONTEXT.window_end + timedelta(days=1)
+    paths = con.execute(
+        "select * from marts.fct_conversion_paths_v1 where converted_at >= ? and converted_at < ?",
+        [CONTEXT.window_start, end],
+    ).df()
+    assert details["inputs"] == [
+        {"table": "marts.fct_conversion_paths_v1", "version": 1, "rows": len(paths), "hash": frame_hash(paths)}
+    ]
+    outputs = {o["table"]: o for o in details["outputs"]}
+    assert {t: o["rows"] for t, o in outputs.items()} == run.rows_written
+    for table, output in outputs.items():
+        written = con.execute(f"select * from {table} where _mops_context_key = ?", [CONTEXT.key]).df()
+        assert output["hash"] == frame_hash(written), table
+    assert (outputs["agents.attribution_credit_v2"]["version"], outputs["agents.attribution_credit_v1"]["version"]) == (
+        2,
+        1,
+    )
+    assert book.verify().ok
+    # an edit of a written row afterwards no longer matches the evidence
+    con.execute("update agents.attribution_credit_v2 set credit = credit * 0.5 where rowid = 0")
+    edited = con.execute("select * from agents.attribution_credit_v2 where _mops_context_key = ?", [CONTEXT.key]).df()
+    assert frame_hash(edited) != outputs["agents.attribution_credit_v2"]["hash"]
+
+
+def test_a_failed_agent_run_is_in_the_ledger_too(warehouse):
+    from mops.core.governance.ledger import Ledger
+
+    with pytest.raises(GateFailed):
+        Runner(warehouse, actor="someone").run(reporting(1), CONTEXT)  # its input was never written
+    [entry] = Ledger(warehouse, warehouse.settings.audit_head_path).entries(action="agent_run")
+    details = json.loads(entry["details"])
+    assert details["status"] == "gate_failed" and "does not exist yet" in details["message"]
+    assert details["inputs"] == [] and details["outputs"] == []
+
+
+def test_an_optional_input_not_written_yet_is_in_the_evidence_with_no_rows(warehouse):
+    from mops.core.governance.ledger import Ledger
+
+    Runner(warehouse, actor="someone").run(reader(Read(name="attribution_credit", version=2, optional=True)), CONTEXT)
+    [entry] = Ledger(warehouse, warehouse.settings.audit_head_path).entries(action="agent_run")
+    [evidence] = json.loads(entry["details"])["inputs"]
+    assert (evidence["table"], evidence["version"], evidence["rows"]) == ("agents.attribution_credit_v2", 2, 0)

@@ -1,8 +1,8 @@
 """The `mops` command line: one entry point, thin commands grouped by subject.
 
 data (ingest, build, files, generate, docs, demo), check (what the landing folder can feed), contracts,
-agents (inventory, agent run), workflows (validate, run, serve), approvals, gates, monitor, audit and the
-Prefect server; rendering lives in `render`. Commands parse arguments, call the core and the engine, and
+agents (inventory, agent run), workflows (validate, run, serve), approvals, gates, monitor, audit, warehouse
+grants and the Prefect server; rendering lives in `render`. Commands parse arguments, call the core and the engine, and
 print; they hold no business logic. No traceback reaches a user: `main` turns every exception into one
 line (and the traceback into a log file it names).
 """
@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import typer
 
-from mops.app.cli import agents, approvals, audit, check, contracts, data, gates, monitor, server, workflows
+from mops.app.cli import (
+    agents,
+    approvals,
+    audit,
+    check,
+    contracts,
+    data,
+    gates,
+    monitor,
+    server,
+    warehouse,
+    workflows,
+)
 from mops.app.cli.common import console
 from mops.app.cli.errors import report_unexpected, user_message
 from mops.core import interrupts
@@ -20,7 +32,7 @@ from mops.core.errors import MopsError
 app = typer.Typer(
     help="mops: orchestration for marketing-operations agents.", no_args_is_help=True, pretty_exceptions_enable=False
 )
-for group in (data, check, contracts, agents, gates, workflows, approvals, monitor, audit, server):
+for group in (data, check, contracts, agents, gates, workflows, approvals, monitor, audit, warehouse, server):
     app.registered_commands += group.app.registered_commands
     app.registered_groups += group.app.registered_groups
 

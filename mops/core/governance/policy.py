@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "change_contract": "change a contract under contracts/ (checked on the pull request's author)",
     "change_workflow": "change a workflow spec under flows/workflows/ (checked on the pull request's author)",
     "read_audit": "read, verify and export the audit ledger",
+    "manage_grants": "set up the warehouse's database roles and privileges (mops warehouse grants --apply)",
 }
 SCOPE = re.compile(r"^(\*|(workflow|agent|channel):[A-Za-z0-9_.\-]+)$")
 ANYWHERE = "*"

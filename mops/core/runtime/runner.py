@@ -33,6 +33,8 @@ from mops.core.runtime.gates import (
     check_read_expectations,
     check_volume,
 )
+from mops.core.runtime.isolation import run_isolated
+from mops.core.runtime.provenance import Provenance
 from mops.core.sqltypes import SQL_TYPES
 from mops.core.warehouse.adapter import Warehouse, Window
 
@@ -69,6 +71,7 @@ class Runner:
         catalog: dict[str, Agent] | None = None,
         contracts: dict[str, Contract] | None = None,
         mode: str = "live",
+        actor: str | None = None,
     ):
         self.warehouse = warehouse
         self.ops = OpsLog(warehouse)
@@ -79,6 +82,9 @@ class Runner:
         self.allow_pii = allow_pii
         self.mode = mode  # live | backfill: the volume gate compares a read only with reads of the same mode
         self.notes: list[str] = []  # what the runner did that the run summary should mention
+        self.actor = actor  # who the ledger records for each agent run (default: the resolved identity)
+        self.sources: dict[str, tuple[str, int | None]] = {}  # read name -> (relation, version) last read
+        self.written: dict[tuple[str, str], int] = {}  # (schema, table) -> contract version last written
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -102,6 +108,7 @@ class Runner:
             )
             return label, pd.DataFrame(), problems
         name = contract.relation_name(version.version)
+        self.sources[read.name] = (f"{AGENTS_SCHEMA}.{name}", version.version)
         if not self.warehouse.exists(AGENTS_SCHEMA, name):
             if read.optional:
                 return label, pd.DataFrame(columns=version.column_names), problems
@@ -148,11 +155,21 @@ class Runner:
     def _read_model(self, agent: Agent, read: Read, context: RunContext) -> tuple[str, pd.DataFrame, list[str]]:
         relation = self.warehouse.manifest.resolve(read.name, read.version)
         label = relation.label
+        self.sources[read.name] = (f"{relation.schema}.{relation.name}", relation.version)
         actual = self.warehouse.columns(relation.schema, relation.name)
         if not actual:
             return label, pd.DataFrame(), [f"{label}: relation: not in the warehouse (run `mops build`)"]
-        problems = check_model_schema(label, relation.columns, actual)
         hidden = set(relation.pii_columns) if not (agent.manifest.needs_pii and self.allow_pii) else set()
+        # a database role without PII privileges does not see those columns at all (PostgreSQL grants)
+        unreadable = [c for c in relation.pii_columns if c not in hidden and c not in actual]
+        hidden |= set(unreadable)
+        expected = {c: t for c, t in relation.columns.items() if c not in hidden}
+        problems = check_model_schema(label, expected, {c: t for c, t in actual.items() if c not in hidden})
+        problems += [
+            f"{label}: column {c}: PII: granted to this run but not readable by its database role "
+            "(connect as the PII role, see `mops warehouse grants`)"
+            for c in unreadable
+        ]
         columns = [c for c in actual if c not in hidden]
         frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
         return label, frame, problems
@@ -219,6 +236,7 @@ class Runner:
             tables[(AGENTS_SCHEMA, contract.relation_name(version.version))] = self._typed(
                 frame, version, context, written_at
             )
+            self.written[(AGENTS_SCHEMA, contract.relation_name(version.version))] = version.version
             for (table, old), downgrade in agent.downgrades.items():
                 if table != write.table:
                     continue
@@ -232,6 +250,7 @@ class Runner:
                     tables[(AGENTS_SCHEMA, contract.relation_name(old))] = self._typed(
                         shadow_frame, shadow, context, written_at
                     )
+                    self.written[(AGENTS_SCHEMA, contract.relation_name(old))] = old
         if problems:
             raise GateFailed(agent.name, "output", problems)
         return tables
@@ -243,6 +262,7 @@ class Runner:
         started = utcnow()
         clock = time.perf_counter()
         run = AgentRun(agent.name, context, "failed", started, 0.0)
+        evidence = Provenance()
         try:
             try:
                 inputs = self.read_inputs(agent, context, record=True)
@@ -252,9 +272,11 @@ class Runner:
             except (GateFailed, ContextMismatch, PermissionDenied) as exc:
                 run.status = "gate_failed"
                 raise exc
+            for name, frame in inputs.items():
+                evidence.read(*self.sources.get(name, (name, None)), frame)
             parameters = self._with_providers(agent, parameters)
             compute = time.perf_counter()
-            result = agent.run(inputs, context, parameters)
+            result = run_isolated(agent, inputs, context, parameters, self.settings)
             run.compute_s = time.perf_counter() - compute
             try:
                 tables = self.output_tables(agent, result, context)
@@ -262,6 +284,8 @@ class Runner:
                 run.status = "gate_failed"
                 raise
             self.warehouse.replace_partitions(tables, "_mops_context_key", context.key)
+            for (schema, name), (frame, _) in tables.items():
+                evidence.wrote(f"{schema}.{name}", self.written[(schema, name)], frame)
             run.status = "succeeded"
             run.rows_written = {f"{schema}.{name}": len(frame) for (schema, name), (frame, _) in tables.items()}
             run.decisions = list(result.decisions)
@@ -274,6 +298,19 @@ class Runner:
         finally:
             run.duration_s = time.perf_counter() - clock
             self._log(run)
+            self._ledger(run, evidence)
+
+    def _ledger(self, run: AgentRun, evidence: Provenance) -> None:
+        """Governance: each agent run in the audit ledger, with what it read and wrote (rows, content hashes)."""
+        from mops.core.governance.identity import resolve_actor
+        from mops.core.governance.ledger import Ledger
+
+        details = {"status": run.status, "context_key": run.context.key, "allow_pii": self.allow_pii}
+        details |= {"mode": self.mode, "decisions": len(run.decisions), "message": run.message[:500]}
+        details |= evidence.details()
+        actor = self.actor or resolve_actor(self.settings)
+        book = Ledger(self.warehouse, self.settings.audit_head_path)
+        book.append(actor, "agent_run", f"agent:{run.agent}", details, run.context.run_id)
 
     def _with_providers(self, agent: Agent, parameters: BaseModel | None) -> BaseModel:
         """Hand I/O capabilities the agent may use (an LLM notes provider) in through its parameters."""

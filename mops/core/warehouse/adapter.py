@@ -157,14 +157,16 @@ class Warehouse(ABC):
     def _ensure(self, cursor, schema: str, name: str, types: dict[str, str]) -> None:
         """The table exists with every column; a column added by a compatible contract edit is nullable."""
         ddl = ", ".join(f"{_ident(c)} {t}" for c, t in types.items())
-        cursor.execute(f"create schema if not exists {_ident(schema)}")
-        cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
         cursor.execute(
             f"select column_name from information_schema.columns where table_schema = {self.PARAM} "
             f"and table_name = {self.PARAM}",
             [schema, name],
         )
         existing = {row[0] for row in cursor.fetchall()}
+        if not existing:  # a role that may only append (ops.audit_log on PostgreSQL) never issues DDL
+            cursor.execute(f"create schema if not exists {_ident(schema)}")
+            cursor.execute(f"create table if not exists {_ident(schema)}.{_ident(name)} ({ddl})")
+            existing = set(types)
         for added in [c for c in types if c not in existing]:
             cursor.execute(f"alter table {_ident(schema)}.{_ident(name)} add column {_ident(added)} {types[added]}")
 

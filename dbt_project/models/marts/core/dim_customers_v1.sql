@@ -78,7 +78,7 @@ final as (
     select
         cast(contacts.contact_id as varchar) as customer_id,
         cast(contacts.email as varchar) as email,
-        cast({{ dbt.hash('lower(trim(contacts.email))') }} as varchar) as email_hash,
+        cast({{ pseudonymize('contacts.email') }} as varchar) as email_hash,
         cast(contacts.first_name as varchar) as first_name,
         cast(contacts.last_name as varchar) as last_name,
         cast(contacts.lifecycle_stage as varchar) as lifecycle_stage,

@@ -1,0 +1,60 @@
+"""Content hashes of frames: any change of a value, row or column changes them; order and dtype carriers do not."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from mops.core.runtime.provenance import Provenance, frame_hash
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "channel": ["search", "social", None],
+            "credit": [0.5, 0.25, np.nan],
+            "rows": [3, 4, 5],
+            "day": [date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 3)],
+            "at": [datetime(2026, 6, 1, 8), datetime(2026, 6, 2, 9), None],
+            "is_paid": [True, False, True],
+        }
+    )
+
+
+def test_same_rows_in_any_order_and_dtype_carrier_hash_alike():
+    base = frame()
+    shuffled = base.iloc[[2, 0, 1]][list(reversed(base.columns))].reset_index(drop=True)
+    assert frame_hash(shuffled) == frame_hash(base)
+    read_back = base.assign(day=pd.to_datetime(base["day"]), rows=base["rows"].astype("float64"))
+    assert frame_hash(read_back) == frame_hash(base)  # DATE read back as datetime64, bigint as float
+
+
+def test_any_change_changes_the_hash():
+    base = frame()
+    changed = [
+        base.assign(credit=[0.5, 0.26, np.nan]),
+        base.assign(channel=["search", "Social", None]),
+        base.assign(channel=["search", "social", "None"]),  # a missing value is not the text None
+        base.iloc[:2],
+        pd.concat([base, base.iloc[[0]]]),  # a duplicated row
+        base.rename(columns={"rows": "row_count"}),
+        base.drop(columns="is_paid"),
+        base.assign(at=[datetime(2026, 6, 1, 8, 0, 1), datetime(2026, 6, 2, 9), None]),
+    ]
+    hashes = {frame_hash(base)} | {frame_hash(c) for c in changed}
+    assert len(hashes) == len(changed) + 1
+
+
+def test_empty_frames_hash_their_columns():
+    assert frame_hash(pd.DataFrame(columns=["a"])) != frame_hash(pd.DataFrame(columns=["b"]))
+
+
+def test_provenance_records_rows_hashes_and_cost():
+    evidence = Provenance()
+    evidence.read("marts.fct_x_v1", 1, frame())
+    evidence.wrote("agents.y_v2", 2, frame().iloc[:1])
+    details = evidence.details()
+    assert details["inputs"] == [{"table": "marts.fct_x_v1", "version": 1, "rows": 3, "hash": frame_hash(frame())}]
+    assert details["outputs"][0]["rows"] == 1 and details["hash_ms"] >= 0
