@@ -66,7 +66,7 @@ def bootstrap(fit: Fit, params: AttributionParameters) -> Draws:
     if fit.refit is None:
         conversions = credited
     else:
-        allocation_shift = counts @ fit.key_credit - fit.refit(counts)
+        allocation_shift = counts @ fit.key_credit - (fit.estimate or fit.refit)(counts)
         conversions = np.clip(np.vstack([fit.refit(row) for row in samples]) + allocation_shift, 0.0, None)
     value_per_conversion = np.divide(credited_value, credited, out=np.zeros_like(credited), where=credited > 0)
     return Draws(conversions=conversions, revenue=value_per_conversion * conversions)

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from agents.attribution import AGENT, AttributionParameters
-from agents.attribution.counterfactual import CounterfactualModel, session_design
+from agents.attribution.counterfactual import session_design
+from agents.attribution.specifications import CounterfactualModel
 from agents.attribution.journeys import build_journeys
 from agents.attribution.models import fit
 from mops.core.runtime.context import RunContext
