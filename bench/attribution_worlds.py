@@ -138,7 +138,9 @@ def evaluate_intervals(world_name: str, scale: float, seed: int, bootstrap: int)
     return out
 
 
-def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, ...]) -> dict:
+def evaluate(
+    world_name: str, scale: float, bootstrap: int, models: tuple[str, ...], uncertainty: str = "specifications"
+) -> dict:
     started = time.perf_counter()
     inputs, truth, context, paths = _world(world_name, scale)
     out = {"conversions": int(paths.is_converted.sum()), "journeys": len(paths), "simulate_s": 0.0, "models": {}}
@@ -149,7 +151,7 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
         result = AGENT.run(
             inputs,
             context.model_copy(update={"attribution_model": model}),
-            AttributionParameters(bootstrap_samples=bootstrap),
+            AttributionParameters(bootstrap_samples=bootstrap, counterfactual_uncertainty=uncertainty),
         )
         summary = result.outputs["attribution_channel_summary"].set_index("channel_id")
         share = summary.conversion_share.reindex(truth.index).fillna(0.0)
@@ -163,6 +165,8 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
         if model in INTERVAL_MODELS:
             intervals = interval_rows(summary, truth)
             row.update({k: intervals[k] for k in ("interval_coverage", "uncovered", "mean_width")})
+            if model == "counterfactual":
+                row["uncertainty"] = uncertainty
         out["models"][model] = row
         print(
             f"{world_name} {scale:g}x {model}: max error {row['max_abs_share_error']:.3f} ({row['worst_channel']})"
@@ -203,6 +207,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "attribution_worlds.json")
     parser.add_argument("--intervals", action="store_true", help="the counterfactual intervals, per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 13])
+    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "sampling"])
     args = parser.parse_args()
     results = {"worlds": {}, "bootstrap_samples": args.bootstrap}
     if args.output.exists():
@@ -221,7 +226,7 @@ def main() -> None:
         return
     for world_name in args.worlds:
         for scale in args.scales:
-            measured = evaluate(world_name, scale, args.bootstrap, tuple(args.models))
+            measured = evaluate(world_name, scale, args.bootstrap, tuple(args.models), args.uncertainty)
             earlier = results["worlds"].setdefault(world_name, {}).get(f"{scale:g}x", {}).get("models", {})
             measured["models"] = {**earlier, **measured["models"]}  # a run of some models keeps the others
             results["worlds"][world_name][f"{scale:g}x"] = measured

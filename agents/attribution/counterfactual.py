@@ -58,6 +58,7 @@ def session_design(
     hours: list[str] | None = None,
     recent_hours: float = RECENT_HOURS,
     lookback_hours: float | None = None,
+    presence: bool = False,
 ) -> Design:
     """One row per touch of each path key; column j < n: own channel j; then earlier touches by pair.
 
@@ -65,6 +66,7 @@ def session_design(
     touch's hours before the journey's end), earlier touches less than `recent_hours` before the session count
     in n + c * n + d, older ones in n + n * n + c * n + d. `lookback_hours` (with `hours`) leaves out touches
     more than that before the journey's end (never its last touch): a shorter lookback on the same keys.
+    `presence`: an earlier channel counts once per recency bin however often it came (a saturating carry).
     """
     n = len(channels)
     bins = 1 if hours is None else 2
@@ -93,7 +95,7 @@ def session_design(
                 for earlier in np.flatnonzero(counts):
                     rows.append(row)
                     cols.append(n + offset + earlier * n + own)
-                    values.append(counts[earlier])
+                    values.append(min(counts[earlier], 1.0) if presence else counts[earlier])
             outcome.append(bool(converted[key]) and position == len(seq) - 1)
             key_of_row.append(key)
             row += 1

@@ -23,21 +23,23 @@ from agents.attribution.counterfactual import Design, fit_hazards, hazard_covari
 
 @dataclass(frozen=True)
 class Specification:
-    """One way to fit and read the model: recency split, lookback (None: the journey's own), credit rule."""
+    """One way to fit and read the model: recency split, lookback (None: the journey's own), whether an earlier
+    channel's touches count by number or by presence, credit rule."""
 
     recent_hours: float
     lookback_days: float | None
+    presence: bool
     rule: str
 
     @property
-    def fit_key(self) -> tuple[float, float | None]:
-        return (self.recent_hours, self.lookback_days)
+    def fit_key(self) -> tuple:
+        return (self.recent_hours, self.lookback_days, self.presence)
 
 
-# the first is the point estimate (decision 59); the others vary one choice each, in both credit rules
+# the first is the point estimate; the others vary one choice each, each read with both credit rules
 SPECIFICATIONS = tuple(
-    Specification(hours, lookback, rule)
-    for hours, lookback in ((96.0, None), (48.0, None), (192.0, None), (96.0, 14.0))
+    Specification(hours, lookback, presence, rule)
+    for hours, lookback, presence in ((96.0, None, True), (96.0, None, False), (192.0, None, True), (96.0, 14.0, True))
     for rule in ("removal", "shapley")
 )
 
@@ -80,7 +82,7 @@ class CounterfactualModel:
         for spec in specs:
             if spec.fit_key not in fits:
                 lookback = None if spec.lookback_days is None else spec.lookback_days * 24.0
-                design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback)
+                design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback, spec.presence)
                 hazards = fit_hazards(design, counts, start)
                 start = hazards if start is None else start  # same columns: the default's fit is a near start
                 covariance = hazard_covariance(design, counts, hazards, robust=uncertainty == "specifications")
