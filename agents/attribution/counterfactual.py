@@ -9,14 +9,16 @@ survival theory"):
 
 with d the channel of session s, own[d] >= 0 the session's own effect and carry[c, d] >= 0 the effect of each
 earlier touch of channel c on a later session of channel d (an earlier display ad making a later search visit
-buy, or a click bringing the user back directly to buy). Parameters are maximum likelihood (scipy L-BFGS-B,
-non-negative, a light ridge so unseen pairs stay at 0) on journeys grouped by path, so a refit on bootstrap
-counts is cheap.
+buy, or a click bringing the user back directly to buy); count_c is the number of earlier touches of c, or
+(`presence`, the default specification) 1 when c came before at all, per recency bin. Parameters are maximum
+likelihood (scipy L-BFGS-B, non-negative, a light ridge so unseen pairs stay at 0) on journeys grouped by path.
+Which specification gives the credit and how all of them give the intervals: agents/attribution/specifications.py.
 
 Credit (after Shao & Li 2011, "Data-driven multi-touch attribution models"): for each conversion, channel c's
 removal effect is the drop in the converting session's probability when c's touches vanish, exp(-(eta - eta_c))
 - exp(-eta), with eta_c its share of the hazard (for the session's own channel, its own effect and its own
-earlier touches); credit is the removal effects normalised to sum to 1 per conversion. No channel is declared
+earlier touches); credit is the removal effects normalised to sum to 1 per conversion (or the channels' Shapley
+values in the fitted model, `key_credit(rule="shapley")`). No channel is declared
 passive: a direct visit that only returns a user another channel brought gets little credit because direct
 sessions without such a touch rarely convert, which the data show.
 """
