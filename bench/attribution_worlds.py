@@ -116,11 +116,13 @@ def interval_rows(summary: pd.DataFrame, truth: pd.Series) -> dict:
     }
 
 
-def evaluate_intervals(world_name: str, scale: float, seed: int, bootstrap: int) -> dict:
+def evaluate_intervals(
+    world_name: str, scale: float, seed: int, bootstrap: int, modes: tuple[str, ...] = ("sampling", "specifications")
+) -> dict:
     """The counterfactual model's intervals before and after model uncertainty, on one simulated world."""
     inputs, truth, context, paths = _world(world_name, scale, seed)
     out = {"conversions": int(paths.is_converted.sum()), "journeys": len(paths), "modes": {}}
-    for mode in ("sampling", "specifications"):
+    for mode in modes:
         clock = time.perf_counter()
         result = AGENT.run(
             inputs,
@@ -207,7 +209,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "attribution_worlds.json")
     parser.add_argument("--intervals", action="store_true", help="the counterfactual intervals, per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 13])
-    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "sampling"])
+    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "pooled", "sampling"])
+    parser.add_argument("--modes", nargs="+", default=["sampling", "specifications"], help="with --intervals")
     args = parser.parse_args()
     results = {"worlds": {}, "bootstrap_samples": args.bootstrap}
     if args.output.exists():
@@ -218,8 +221,11 @@ def main() -> None:
         for world_name in args.worlds:
             for scale in args.scales:
                 for seed in args.seeds:
-                    measured = evaluate_intervals(world_name, scale, seed, args.bootstrap)
-                    study["runs"].setdefault(world_name, {}).setdefault(f"{scale:g}x", {})[str(seed)] = measured
+                    measured = evaluate_intervals(world_name, scale, seed, args.bootstrap, tuple(args.modes))
+                    runs = study["runs"].setdefault(world_name, {}).setdefault(f"{scale:g}x", {})
+                    earlier = runs.get(str(seed), {}).get("modes", {})
+                    measured["modes"] = {**earlier, **measured["modes"]}  # a run of some modes keeps the others
+                    runs[str(seed)] = measured
                     study["summary"] = _interval_summary(study["runs"])
                     args.output.write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(study["summary"], indent=2))

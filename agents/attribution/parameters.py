@@ -29,9 +29,10 @@ class AttributionParameters(StrictModel):
     # bootstrap over journeys for the channel summary intervals
     bootstrap_samples: int = Field(default=200, ge=20, le=5000)
     seed: int = 20260101
-    # counterfactual model: intervals over its specifications (recency split, lookback, credit rule) with
-    # robust parameter draws, or "sampling" (one specification, model-based draws: no model uncertainty)
-    counterfactual_uncertainty: Literal["specifications", "sampling"] = "specifications"
+    # counterfactual model: intervals widened by its specifications' spread (recency split, lookback, counting,
+    # credit rule) around the estimate, robust parameter draws; "pooled": quantiles of every specification's
+    # own draws; "sampling": one specification, model-based draws (no model uncertainty)
+    counterfactual_uncertainty: Literal["specifications", "pooled", "sampling"] = "specifications"
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     # a paid channel is underperforming when its ROAS interval lies entirely below target_roas or
     # its CPA interval entirely above its target CPA (when one is given for it)

@@ -7,9 +7,9 @@ conversion's credit is the channels' normalised removal effects or their Shapley
 Sampling intervals of one specification say nothing about these choices, and in the simulated worlds the
 choice moved a channel's share by more than its sampling interval was wide (DECISIONS: counterfactual
 intervals). So the intervals pool every specification (a multiverse, after Steegen et al. 2016; a specification
-curve, Simonsohn et al. 2020): bootstrap sample b uses specification b mod K, with the journeys resampled and
-the hazards drawn from their robust (sandwich) covariance, and the interval is the quantiles of all samples.
-The credit table and the point estimate stay those of the first (the default) specification.
+curve, Simonsohn et al. 2020): each bootstrap sample resamples the journeys, draws the default's hazards from
+their robust (sandwich) covariance and adds, with alternating sign, one specification's deviation from the
+default (CounterfactualModel). The credit table and the point estimate stay the default specification's.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ SPECIFICATIONS = tuple(
 )
 
 
+UNCERTAINTY = ("specifications", "pooled", "sampling")
+
+
 @dataclass
 class _Member:
     spec: Specification
@@ -57,8 +60,19 @@ class CounterfactualModel:
 
     A refit per bootstrap sample would cost a full maximum likelihood fit each; instead each sample's credit
     comes from hazards drawn from their asymptotic normal distribution (truncated at 0), applied to the
-    resampled journey counts. `uncertainty="sampling"` keeps only the default specification with the
-    model-based covariance (inverse information): the intervals before model uncertainty was carried.
+    resampled journey counts.
+
+    uncertainty:
+    - "specifications" (default): every sample is a draw of the default specification (robust covariance)
+      plus, with alternating sign, the difference between specification b mod K and the default on the same
+      resampled journeys. The draws' variance is the sampling variance plus the mean squared deviation of the
+      specifications from the reported estimate (the law of total variance over specifications, centred on the
+      estimate, as in Draper 1995, "Assessment and propagation of model uncertainty"): the interval contains
+      the sampling interval and widens on both sides, since the data do not say on which side the truth lies.
+    - "pooled": sample b is a draw of specification b mod K itself (its own robust covariance); the interval
+      is the quantiles of the pooled draws, so it follows where the alternatives lie.
+    - "sampling": the default specification only, model-based covariance (inverse information): the
+      intervals before model uncertainty was carried.
     """
 
     def __init__(
@@ -72,9 +86,10 @@ class CounterfactualModel:
         uncertainty: str = "specifications",
         specifications: tuple[Specification, ...] = SPECIFICATIONS,
     ):
-        if uncertainty not in ("specifications", "sampling"):
+        if uncertainty not in UNCERTAINTY:
             raise ValueError(f"unknown counterfactual uncertainty {uncertainty!r}")
-        specs = specifications if uncertainty == "specifications" and hours is not None else specifications[:1]
+        specs = specifications if uncertainty != "sampling" and hours is not None else specifications[:1]
+        self.uncertainty = uncertainty
         self.converted = np.asarray(converted, dtype=bool)
         self._counts = np.asarray(counts, dtype=float)
         fits: dict[tuple, tuple[Design, np.ndarray, np.ndarray]] = {}
@@ -84,24 +99,34 @@ class CounterfactualModel:
                 lookback = None if spec.lookback_days is None else spec.lookback_days * 24.0
                 design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback, spec.presence)
                 hazards = fit_hazards(design, counts, start)
+                root = np.zeros((len(hazards), len(hazards)))
+                if start is None or uncertainty == "pooled":  # "specifications" draws the default's hazards only
+                    covariance = hazard_covariance(design, counts, hazards, robust=uncertainty != "sampling")
+                    root = np.linalg.cholesky(covariance + 1e-15 * np.eye(len(covariance)))
                 start = hazards if start is None else start  # same columns: the default's fit is a near start
-                covariance = hazard_covariance(design, counts, hazards, robust=uncertainty == "specifications")
-                root = np.linalg.cholesky(covariance + 1e-15 * np.eye(len(covariance)))
                 fits[spec.fit_key] = (design, hazards, root)
         self.members = [_Member(spec, *fits[spec.fit_key]) for spec in specs]
         default = self.members[0]
         self.design, self.hazards = default.design, default.hazards
         self.credit = key_credit(default.design, default.hazards, default.spec.rule)
+        # each specification's credit per key at its fitted hazards, less the default's
+        self._deviation = [key_credit(m.design, m.hazards, m.spec.rule) - self.credit for m in self.members]
         self._rng = np.random.default_rng(seed)
         self._samples = 0
 
     def conversions(self, counts: np.ndarray) -> np.ndarray:
-        """Credited conversions per channel for journeys weighted by `counts`, under the next specification and
-        one draw of its hazards."""
-        member = self.members[self._samples % len(self.members)]
+        """Credited conversions per channel for journeys weighted by `counts`: one bootstrap sample (see the
+        class docstring for how specifications enter)."""
+        k = self._samples % len(self.members)
+        sign = 1.0 if (self._samples // len(self.members)) % 2 == 0 else -1.0
         self._samples += 1
+        member = self.members[k] if self.uncertainty == "pooled" else self.members[0]
         draw = np.maximum(member.hazards + member.root @ self._rng.standard_normal(len(member.hazards)), 0.0)
-        return (counts * self.converted) @ key_credit(member.design, draw, member.spec.rule)
+        weights = counts * self.converted
+        sample = weights @ key_credit(member.design, draw, member.spec.rule)
+        if self.uncertainty == "specifications":
+            sample = sample + sign * (weights @ self._deviation[k])
+        return sample
 
     def estimate(self, counts: np.ndarray) -> np.ndarray:
         """Credited conversions per channel under the default specification at its fitted hazards."""
@@ -110,7 +135,7 @@ class CounterfactualModel:
     def specification_shares(self) -> dict[Specification, np.ndarray]:
         """Each specification's conversion shares at its fitted hazards (what the spread is made of)."""
         out = {}
-        for member in self.members:
-            total = (self._counts * self.converted) @ key_credit(member.design, member.hazards, member.spec.rule)
+        for member, deviation in zip(self.members, self._deviation, strict=True):
+            total = (self._counts * self.converted) @ (self.credit + deviation)
             out[member.spec] = total / max(float(total.sum()), 1e-12)
         return out
