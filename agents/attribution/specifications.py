@@ -7,9 +7,9 @@ conversion's credit is the channels' normalised removal effects or their Shapley
 Sampling intervals of one specification say nothing about these choices, and in the simulated worlds the
 choice moved a channel's share by more than its sampling interval was wide (DECISIONS: counterfactual
 intervals). So the intervals pool every specification (a multiverse, after Steegen et al. 2016; a specification
-curve, Simonsohn et al. 2020): each bootstrap sample resamples the journeys, draws the default's hazards from
-their robust (sandwich) covariance and adds, with alternating sign, one specification's deviation from the
-default (CounterfactualModel). The credit table and the point estimate stay the default specification's.
+curve, Simonsohn et al. 2020): bootstrap sample b uses specification b mod K, with the journeys resampled and
+the hazards drawn from their robust (sandwich) covariance, and the interval is the quantiles of all samples.
+The credit table and the point estimate stay the default specification's.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ SPECIFICATIONS = tuple(
 )
 
 
-UNCERTAINTY = ("specifications", "pooled", "sampling")
+UNCERTAINTY = ("specifications", "centred", "sampling")
 
 
 @dataclass
@@ -63,14 +63,14 @@ class CounterfactualModel:
     resampled journey counts.
 
     uncertainty:
-    - "specifications" (default): every sample is a draw of the default specification (robust covariance)
-      plus, with alternating sign, the difference between specification b mod K and the default on the same
-      resampled journeys. The draws' variance is the sampling variance plus the mean squared deviation of the
-      specifications from the reported estimate (the law of total variance over specifications, centred on the
-      estimate, as in Draper 1995, "Assessment and propagation of model uncertainty"): the interval contains
-      the sampling interval and widens on both sides, since the data do not say on which side the truth lies.
-    - "pooled": sample b is a draw of specification b mod K itself (its own robust covariance); the interval
-      is the quantiles of the pooled draws, so it follows where the alternatives lie.
+    - "specifications" (default): sample b is a draw of specification b mod K itself (journeys resampled, its
+      hazards from its robust covariance); the interval is the quantiles of the pooled draws, so it follows
+      where the alternatives lie.
+    - "centred": every sample is a draw of the default specification plus, with alternating sign, the
+      difference between specification b mod K and the default on the same resampled journeys: the sampling
+      variance plus the specifications' mean squared deviation from the estimate (the law of total variance
+      centred on the estimate, Draper 1995). Measured wider and covering less than "specifications"
+      (DECISIONS), kept for comparison.
     - "sampling": the default specification only, model-based covariance (inverse information): the
       intervals before model uncertainty was carried.
     """
@@ -100,7 +100,7 @@ class CounterfactualModel:
                 design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback, spec.presence)
                 hazards = fit_hazards(design, counts, start)
                 root = np.zeros((len(hazards), len(hazards)))
-                if start is None or uncertainty == "pooled":  # "specifications" draws the default's hazards only
+                if start is None or uncertainty != "centred":  # "centred" draws the default's hazards only
                     covariance = hazard_covariance(design, counts, hazards, robust=uncertainty != "sampling")
                     root = np.linalg.cholesky(covariance + 1e-15 * np.eye(len(covariance)))
                 start = hazards if start is None else start  # same columns: the default's fit is a near start
@@ -120,11 +120,11 @@ class CounterfactualModel:
         k = self._samples % len(self.members)
         sign = 1.0 if (self._samples // len(self.members)) % 2 == 0 else -1.0
         self._samples += 1
-        member = self.members[k] if self.uncertainty == "pooled" else self.members[0]
+        member = self.members[0] if self.uncertainty == "centred" else self.members[k]
         draw = np.maximum(member.hazards + member.root @ self._rng.standard_normal(len(member.hazards)), 0.0)
         weights = counts * self.converted
         sample = weights @ key_credit(member.design, draw, member.spec.rule)
-        if self.uncertainty == "specifications":
+        if self.uncertainty == "centred":
             sample = sample + sign * (weights @ self._deviation[k])
         return sample
 

@@ -24,7 +24,7 @@ from agents.attribution.counterfactual import (
 )
 from agents.attribution.journeys import build_journeys
 from agents.attribution.models import fit
-from agents.attribution.specifications import SPECIFICATIONS, CounterfactualModel
+from agents.attribution.specifications import SPECIFICATIONS, CounterfactualModel, Specification
 from mops.core.runtime.context import RunContext
 
 DAY = date(2026, 6, 10)
@@ -100,7 +100,12 @@ def test_hazards_recover_the_generating_probabilities(world):
     data = build_journeys(paths, DAY, DAY, 30, ())
     keys = data.journeys.groupby(["path", "is_converted"]).size().rename("n").reset_index()
     channels = ["direct", "display", "search"]
-    model = CounterfactualModel(keys.path.tolist(), keys.is_converted.to_numpy(), channels, keys.n.to_numpy(float))
+    # this generator's causes are per earlier touch: the count form is the right one here (the default counts
+    # presence, which the worlds' likelihoods prefer)
+    counted = (Specification(96.0, None, False, "removal"),)
+    model = CounterfactualModel(
+        keys.path.tolist(), keys.is_converted.to_numpy(), channels, keys.n.to_numpy(float), specifications=counted
+    )
     hazards = model.hazards
     n = len(channels)
     for i, c in enumerate(channels):
