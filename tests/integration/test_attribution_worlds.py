@@ -1,7 +1,7 @@
 """Attribution models against causal truth in both simulated worlds (bench/attribution_worlds.py).
 
 Measured (bench/results/attribution_worlds.json, 200 bootstrap samples), largest absolute share error:
-counterfactual 0.025 / 0.026 (lagged purchase, 1x / 10x) and 0.023 / see the file (funnel); Markov 0.078 / 0.081
+counterfactual 0.025 / 0.026 (lagged purchase, 1x / 10x) and 0.023 / 0.023 (funnel); Markov 0.078 / 0.081
 and 0.069 / 0.073; Shapley 0.066 / 0.065 and 0.069 / 0.073. Interval coverage of the counterfactual model's
 95% intervals at 1x over seeds 42, 7, 13: sampling only 56% / 100% / 78% (lagged) and 67% / 56% / 56% (funnel);
 pooled over its specifications 78% / 89% / 89% and 100% / 100% / 100%, mean width 25-31% of the share."""
