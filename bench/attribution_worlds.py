@@ -1,6 +1,7 @@
 """Every attribution model against causal truth in every simulated world, at 1x and 10x.
 
     python bench/attribution_worlds.py [--scales 1 10] [--worlds lagged_purchase funnel] [--bootstrap 200]
+    python bench/attribution_worlds.py --intervals --seeds 42 7 13 [--scales 1] [--worlds ...]
 
 For each world and scale the demo simulator generates 180 days; the journeys are built from its sessions
 and purchases the way the path mart builds them (int_conversion_paths_built: touches after the user's previous
@@ -8,6 +9,11 @@ purchase, within the 30-day lookback; the touches after the last purchase form o
 and the attribution agent runs every model over the whole period. Per model: the largest absolute error of a
 channel's conversion share against the world's true share, and (for models with bootstrap intervals) the share
 of channels whose interval covers the true share. Results go to bench/results/attribution_worlds.json.
+
+`--intervals` measures the counterfactual model's intervals per world, scale and simulation seed, before
+(`sampling`: one specification, model-based parameter draws) and after (`specifications`: every
+specification, robust draws): coverage of the true shares, mean width (share points) and mean width relative
+to the share, and the fit time; stored under "counterfactual_intervals".
 """
 
 from __future__ import annotations
@@ -73,9 +79,8 @@ def conversion_paths(sessions: pd.DataFrame, conversions: pd.DataFrame) -> pd.Da
     return paths
 
 
-def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, ...]) -> dict:
-    config = DemoConfig(end_date=END, scale=scale, users=20_000, world=world_name)
-    started = time.perf_counter()
+def _world(world_name: str, scale: float, seed: int = 42, users: int = 20_000):
+    config = DemoConfig(end_date=END, scale=scale, users=users, world=world_name, seed=seed)
     sim = simulate(config, FxTable(ROOT / "dbt_project" / "seeds" / "fx_rates.csv"))
     paths = conversion_paths(sim.sessions, sim.conversions)
     ads = sim.campaign_days.rename(columns={"spend_usd": "spend_in_reporting_currency"})
@@ -90,6 +95,56 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
     truth = pd.Series({c: v.get("true_conversion_share", 0.0) for c, v in sim.truth["channels"].items()})
     end = date.fromisoformat(END)
     context = RunContext(window_start=end - timedelta(days=config.days - 1), window_end=end)
+    return inputs, truth, context, paths
+
+
+def interval_rows(summary: pd.DataFrame, truth: pd.Series) -> dict:
+    """Coverage of the true shares by the conversion intervals (as shares), and their widths."""
+    total = summary.attributed_conversions.sum()
+    share = (summary.attributed_conversions / total).reindex(truth.index).fillna(0.0)
+    low = (summary.attributed_conversions_low / total).reindex(truth.index).fillna(0.0)
+    high = (summary.attributed_conversions_high / total).reindex(truth.index).fillna(0.0)
+    covered = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
+    width = high - low
+    return {
+        "interval_coverage": round(float(covered.mean()), 3),
+        "uncovered": sorted(truth.index[~covered]),
+        "mean_width": round(float(width.mean()), 4),
+        "mean_relative_width": round(float((width / share.where(share > 0)).mean()), 3),
+        "max_abs_share_error": round(float((share - truth).abs().max()), 4),
+        "miss_beyond_interval": round(float(np.maximum(low - truth, truth - high).clip(lower=0).max()), 4),
+    }
+
+
+def evaluate_intervals(
+    world_name: str, scale: float, seed: int, bootstrap: int, modes: tuple[str, ...] = ("sampling", "specifications")
+) -> dict:
+    """The counterfactual model's intervals before and after model uncertainty, on one simulated world."""
+    inputs, truth, context, paths = _world(world_name, scale, seed)
+    out = {"conversions": int(paths.is_converted.sum()), "journeys": len(paths), "modes": {}}
+    for mode in modes:
+        clock = time.perf_counter()
+        result = AGENT.run(
+            inputs,
+            context.model_copy(update={"attribution_model": "counterfactual"}),
+            AttributionParameters(bootstrap_samples=bootstrap, counterfactual_uncertainty=mode),
+        )
+        row = interval_rows(result.outputs["attribution_channel_summary"].set_index("channel_id"), truth)
+        row["seconds"] = round(time.perf_counter() - clock, 1)
+        out["modes"][mode] = row
+        print(
+            f"{world_name} {scale:g}x seed {seed} {mode}: coverage {row['interval_coverage']:.0%}, mean width "
+            f"{row['mean_width']:.3f} ({row['mean_relative_width']:.0%} of the share), {row['seconds']} s",
+            flush=True,
+        )
+    return out
+
+
+def evaluate(
+    world_name: str, scale: float, bootstrap: int, models: tuple[str, ...], uncertainty: str = "specifications"
+) -> dict:
+    started = time.perf_counter()
+    inputs, truth, context, paths = _world(world_name, scale)
     out = {"conversions": int(paths.is_converted.sum()), "journeys": len(paths), "simulate_s": 0.0, "models": {}}
     out["simulate_s"] = round(time.perf_counter() - started, 1)
     out["true_share"] = truth.round(4).to_dict()
@@ -98,7 +153,7 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
         result = AGENT.run(
             inputs,
             context.model_copy(update={"attribution_model": model}),
-            AttributionParameters(bootstrap_samples=bootstrap),
+            AttributionParameters(bootstrap_samples=bootstrap, counterfactual_uncertainty=uncertainty),
         )
         summary = result.outputs["attribution_channel_summary"].set_index("channel_id")
         share = summary.conversion_share.reindex(truth.index).fillna(0.0)
@@ -110,12 +165,10 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
             "seconds": round(time.perf_counter() - clock, 1),
         }
         if model in INTERVAL_MODELS:
-            total = summary.attributed_conversions.sum()
-            low = (summary.attributed_conversions_low / total).reindex(truth.index).fillna(0.0)
-            high = (summary.attributed_conversions_high / total).reindex(truth.index).fillna(0.0)
-            covered = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
-            row["interval_coverage"] = round(float(covered.mean()), 3)
-            row["uncovered"] = sorted(truth.index[~covered])
+            intervals = interval_rows(summary, truth)
+            row.update({k: intervals[k] for k in ("interval_coverage", "uncovered", "mean_width")})
+            if model == "counterfactual":
+                row["uncertainty"] = uncertainty
         out["models"][model] = row
         print(
             f"{world_name} {scale:g}x {model}: max error {row['max_abs_share_error']:.3f} ({row['worst_channel']})"
@@ -126,6 +179,27 @@ def evaluate(world_name: str, scale: float, bootstrap: int, models: tuple[str, .
     return out
 
 
+def _interval_summary(runs: dict) -> dict:
+    """Per mode and scale: channels covered over all worlds and seeds, mean widths, mean fit time."""
+    out: dict = {}
+    for scales in runs.values():
+        for scale, seeds in scales.items():
+            for measured in seeds.values():
+                for mode, row in measured["modes"].items():
+                    into = out.setdefault(scale, {}).setdefault(mode, {"runs": 0, "rows": []})
+                    into["runs"] += 1
+                    into["rows"].append(row)
+    for modes in out.values():
+        for into in modes.values():
+            rows = into.pop("rows")
+            into["mean_coverage"] = round(float(np.mean([r["interval_coverage"] for r in rows])), 3)
+            into["worst_coverage"] = round(float(np.min([r["interval_coverage"] for r in rows])), 3)
+            into["mean_width"] = round(float(np.mean([r["mean_width"] for r in rows])), 4)
+            into["mean_relative_width"] = round(float(np.mean([r["mean_relative_width"] for r in rows])), 3)
+            into["mean_seconds"] = round(float(np.mean([r["seconds"] for r in rows])), 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
@@ -133,14 +207,32 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(ATTRIBUTION_MODELS))
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "attribution_worlds.json")
+    parser.add_argument("--intervals", action="store_true", help="the counterfactual intervals, per seed")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 13])
+    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "centred", "sampling"])
+    parser.add_argument("--modes", nargs="+", default=["sampling", "specifications"], help="with --intervals")
     args = parser.parse_args()
     results = {"worlds": {}, "bootstrap_samples": args.bootstrap}
     if args.output.exists():
         results = json.loads(args.output.read_text())
         results.setdefault("worlds", {})
+    if args.intervals:
+        study = results.setdefault("counterfactual_intervals", {"bootstrap_samples": args.bootstrap, "runs": {}})
+        for world_name in args.worlds:
+            for scale in args.scales:
+                for seed in args.seeds:
+                    measured = evaluate_intervals(world_name, scale, seed, args.bootstrap, tuple(args.modes))
+                    runs = study["runs"].setdefault(world_name, {}).setdefault(f"{scale:g}x", {})
+                    earlier = runs.get(str(seed), {}).get("modes", {})
+                    measured["modes"] = {**earlier, **measured["modes"]}  # a run of some modes keeps the others
+                    runs[str(seed)] = measured
+                    study["summary"] = _interval_summary(study["runs"])
+                    args.output.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(study["summary"], indent=2))
+        return
     for world_name in args.worlds:
         for scale in args.scales:
-            measured = evaluate(world_name, scale, args.bootstrap, tuple(args.models))
+            measured = evaluate(world_name, scale, args.bootstrap, tuple(args.models), args.uncertainty)
             earlier = results["worlds"].setdefault(world_name, {}).get(f"{scale:g}x", {}).get("models", {})
             measured["models"] = {**earlier, **measured["models"]}  # a run of some models keeps the others
             results["worlds"][world_name][f"{scale:g}x"] = measured

@@ -15,9 +15,9 @@ import pandas as pd
 
 from agents.attribution import heuristics, markov, shapley
 from agents.attribution.allocation import rake
-from agents.attribution.counterfactual import CounterfactualModel
 from agents.attribution.journeys import SEPARATOR, Journeys
 from agents.attribution.parameters import AttributionParameters
+from agents.attribution.specifications import CounterfactualModel
 
 RULE_BASED = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 DATA_DRIVEN = ("markov", "shapley", "counterfactual")
@@ -28,7 +28,8 @@ class Fit:
     """credit: (journey, channel_id, credit) for every converting journey.
     keys: unique (path, is_converted) with n journeys and mean conversion value; key_credit: credit
     of one journey of each key per channel (columns = channels); refit: counts per key -> conversions
-    per channel, for data-driven models whose totals are not additive over journeys."""
+    per channel, for data-driven models whose totals are not additive over journeys (it may draw at random);
+    estimate: the same without randomness, when refit draws (the bootstrap centres its shift on it)."""
 
     credit: pd.DataFrame
     keys: pd.DataFrame
@@ -36,6 +37,7 @@ class Fit:
     key_credit: np.ndarray
     refit: Callable[[np.ndarray], np.ndarray] | None
     allocation_gap: float = 0.0
+    estimate: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def _keys(journeys: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -93,7 +95,7 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
     if model not in DATA_DRIVEN:
         raise ValueError(f"unknown attribution model {model!r}")
     if model == "counterfactual":
-        return _counterfactual(data, channels, params.seed)
+        return _counterfactual(data, channels, params)
 
     if model == "markov":
         design = markov.transition_design(keys["path"].tolist(), converted.tolist(), params.markov_order)
@@ -122,7 +124,7 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
     return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=refit, allocation_gap=gap)
 
 
-def _counterfactual(data: Journeys, channels: list[str], seed: int) -> Fit:
+def _counterfactual(data: Journeys, channels: list[str], params: AttributionParameters) -> Fit:
     """Per-conversion credit from the session-level conversion model (agents/attribution/counterfactual.py).
 
     Keys are (path, touch times to the day, outcome): the model tells recent earlier touches from older ones.
@@ -136,10 +138,25 @@ def _counterfactual(data: Journeys, channels: list[str], seed: int) -> Fit:
     key_of_journey = grouped.ngroup().to_numpy()
     converted = keys["is_converted"].to_numpy()
     counts = keys["n"].to_numpy().astype(float)
-    model = CounterfactualModel(keys["path"].tolist(), converted, channels, counts, seed, keys["timing"].tolist())
+    model = CounterfactualModel(
+        keys["path"].tolist(),
+        converted,
+        channels,
+        counts,
+        params.seed,
+        keys["timing"].tolist(),
+        uncertainty=params.counterfactual_uncertainty,
+    )
     key_credit = model.credit * converted[:, None]
     credit = _journey_credit(key_credit, key_of_journey, journeys, channels)
-    return Fit(credit=credit, keys=keys, channels=channels, key_credit=key_credit, refit=model.conversions)
+    return Fit(
+        credit=credit,
+        keys=keys,
+        channels=channels,
+        key_credit=key_credit,
+        refit=model.conversions,
+        estimate=model.estimate,
+    )
 
 
 def _journey_credit(

@@ -2,9 +2,10 @@
 
 The bootstrap resamples journeys: one multinomial draw of counts over the unique path keys per
 sample (seeded), so a sample costs a matrix product (rule-based models) or one refit on counts
-(Markov, Shapley), never a pass over journeys. For those two the draws are shifted by the gap between
-the credit table's channel totals and the model's own totals (allocation can miss a total the
-paths cannot reach), so intervals surround the reported estimate. Revenue per sample is the
+(Markov, Shapley) or one draw of the counterfactual model (agents/attribution/specifications.py), never a
+pass over journeys. The draws are shifted by the gap between the credit table's channel totals and the
+model's own deterministic totals (allocation can miss a total the paths cannot reach; 0 for the
+counterfactual model, whose credit table is its own). Revenue per sample is the
 resampled mean value of a channel's credited conversions times its resampled conversions. Spend is
 fixed, so ROAS and CPA intervals come from the revenue and conversion draws. A paid channel whose spend
 data ends too early (stale, see AttributionParameters.spend_max_age_days) gets no ROAS or CPA: they would be
@@ -66,7 +67,7 @@ def bootstrap(fit: Fit, params: AttributionParameters) -> Draws:
     if fit.refit is None:
         conversions = credited
     else:
-        allocation_shift = counts @ fit.key_credit - fit.refit(counts)
+        allocation_shift = counts @ fit.key_credit - (fit.estimate or fit.refit)(counts)
         conversions = np.clip(np.vstack([fit.refit(row) for row in samples]) + allocation_shift, 0.0, None)
     value_per_conversion = np.divide(credited_value, credited, out=np.zeros_like(credited), where=credited > 0)
     return Draws(conversions=conversions, revenue=value_per_conversion * conversions)

@@ -25,10 +25,12 @@ from tests.conftest import DEMO_END_DATE
 # Largest |share - true share| over channels, measured: on this fixture (scale 0.5) Markov 0.110
 # (google_ads under-credited: removal effects reward presence on converting paths, not causal
 # strength) and Shapley 0.080 (direct: its own sessions cause ~10% of purchases, but direct is passive
-# on mixed paths); on the 1x demo 0.078 / 0.066, on 10x 0.082 / 0.057. Counterfactual 0.058 here (direct
-# over-credited: this fixture has 13 sessions per user, the bench's worlds 8, where it is 0.022-0.031; see
-# bench/attribution_worlds.py). Bounds leave ~20% room.
-TRUTH_TOLERANCE = {"markov": 0.13, "shapley": 0.10, "counterfactual": 0.07}
+# on mixed paths); on the 1x demo 0.078 / 0.066, on 10x 0.082 / 0.057. Counterfactual 0.040 here (google_ads
+# under-credited; direct +0.027). It was 0.058 when earlier touches counted by number: this fixture has 13
+# sessions per user (the bench's worlds 8), and a hazard linear in repeated earlier touches fits it worse:
+# counted by presence the likelihood is higher (-7678 against -7749, the same parameters) and direct's
+# over-credit halves (DECISIONS: counterfactual specifications). Bounds leave ~20% room.
+TRUTH_TOLERANCE = {"markov": 0.13, "shapley": 0.10, "counterfactual": 0.05}
 CHANNELATTRIBUTION_TOLERANCE = 0.01
 AGENT_CONTRACTS = PROJECT_DIR / "contracts" / "agents"
 

@@ -15,9 +15,16 @@ import pandas as pd
 import pytest
 
 from agents.attribution import AGENT, AttributionParameters
-from agents.attribution.counterfactual import CounterfactualModel, session_design
+from agents.attribution.counterfactual import (
+    channel_hazards,
+    fit_hazards,
+    hazard_covariance,
+    key_credit,
+    session_design,
+)
 from agents.attribution.journeys import build_journeys
 from agents.attribution.models import fit
+from agents.attribution.specifications import SPECIFICATIONS, CounterfactualModel, Specification
 from mops.core.runtime.context import RunContext
 
 DAY = date(2026, 6, 10)
@@ -93,7 +100,12 @@ def test_hazards_recover_the_generating_probabilities(world):
     data = build_journeys(paths, DAY, DAY, 30, ())
     keys = data.journeys.groupby(["path", "is_converted"]).size().rename("n").reset_index()
     channels = ["direct", "display", "search"]
-    model = CounterfactualModel(keys.path.tolist(), keys.is_converted.to_numpy(), channels, keys.n.to_numpy(float))
+    # this generator's causes are per earlier touch: the count form is the right one here (the default counts
+    # presence, which the worlds' likelihoods prefer)
+    counted = (Specification(96.0, None, False, "removal"),)
+    model = CounterfactualModel(
+        keys.path.tolist(), keys.is_converted.to_numpy(), channels, keys.n.to_numpy(float), specifications=counted
+    )
     hazards = model.hazards
     n = len(channels)
     for i, c in enumerate(channels):
@@ -174,3 +186,85 @@ def test_degenerate_inputs_give_valid_outputs(rows):
     credit = result.outputs["attribution_credit"]
     assert len(credit) == sum(value is not None for *_, value in rows)
     assert credit.credit.sum() == pytest.approx(float(len(credit)))
+
+
+def _brute_force_shapley(hazards: np.ndarray) -> np.ndarray:
+    """Shapley values of v(S) = 1 - exp(-sum of S's hazards) by enumerating every coalition."""
+    from itertools import combinations
+    from math import factorial
+
+    n = len(hazards)
+
+    def worth(members) -> float:
+        return 1.0 - np.exp(-sum(hazards[list(members)]))
+
+    values = np.zeros(n)
+    for c in range(n):
+        others = [j for j in range(n) if j != c]
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for coalition in combinations(others, size):
+                values[c] += weight * (worth(coalition + (c,)) - worth(coalition))
+    return values
+
+
+def test_shapley_credit_on_the_model_equals_the_enumerated_shapley_values():
+    channels = ["a", "b", "c", "d"]
+    design = session_design(["a > b > c > d"], np.array([True]), channels)
+    rng = np.random.default_rng(3)
+    hazards = rng.uniform(0.05, 1.5, design.n_params)  # large hazards: where Shapley and removal differ
+    per_channel = channel_hazards(design, hazards)[0]
+    expected = _brute_force_shapley(per_channel)
+    credit = key_credit(design, hazards, "shapley")[0]
+    assert credit == pytest.approx(expected / expected.sum(), abs=1e-9)
+    assert expected.sum() == pytest.approx(1 - np.exp(-per_channel.sum()))  # efficiency
+    removal = key_credit(design, hazards, "removal")[0]
+    assert np.abs(removal - credit).max() > 0.01  # a different reading, not the same numbers
+
+
+def test_presence_counts_an_earlier_channel_once_and_the_lookback_drops_old_touches():
+    counted = session_design(["a > a > b"], np.array([True]), ["a", "b"], ["10 > 5 > 0"])
+    present = session_design(["a > a > b"], np.array([True]), ["a", "b"], ["10 > 5 > 0"], presence=True)
+    n = 2
+    assert counted.features.toarray()[2][n + 0 * n + 1] == 2  # two earlier a's before b
+    assert present.features.toarray()[2][n + 0 * n + 1] == 1
+    short = session_design(["a > a > b"], np.array([True]), ["a", "b"], ["300 > 5 > 0"], lookback_hours=240)
+    assert short.features.shape[0] == 2  # the touch 300 h before the end is left out
+    assert short.features.toarray()[1][n + 0 * n + 1] == 1
+
+
+def test_robust_covariance_matches_the_model_based_one_when_the_model_is_right(world):
+    paths, _ = world
+    data = build_journeys(paths, DAY, DAY, 30, ())
+    keys = data.journeys.groupby(["path", "is_converted"]).size().rename("n").reset_index()
+    design = session_design(keys.path.tolist(), keys.is_converted.to_numpy(), ["direct", "display", "search"])
+    counts = keys.n.to_numpy(float)
+    hazards = fit_hazards(design, counts)
+    model_based = np.sqrt(np.diag(hazard_covariance(design, counts, hazards)))
+    robust = np.sqrt(np.diag(hazard_covariance(design, counts, hazards, robust=True)))
+    identified = model_based > 1e-6
+    ratio = robust[identified] / model_based[identified]
+    assert 0.75 < np.median(ratio) < 1.33, ratio  # journeys are independent here: the two agree
+    # doubling every journey (each counted twice) halves the variance either way
+    doubled = np.sqrt(np.diag(hazard_covariance(design, 2 * counts, hazards, robust=True)))
+    assert doubled[identified] == pytest.approx(robust[identified] / np.sqrt(2), rel=0.05)
+
+
+def test_intervals_cycle_through_every_specification_and_sampling_keeps_one(world):
+    paths, _ = world
+    data = build_journeys(paths, DAY, DAY, 30, ())
+    touches = data.touches
+    timing = touches.hours_before_end.astype(int).astype(str).groupby(touches.journey).agg(" > ".join)
+    keys = data.journeys.assign(timing=timing).groupby(["path", "timing", "is_converted"]).size()
+    keys = keys.rename("n").reset_index()
+    args = (keys.path.tolist(), keys.is_converted.to_numpy(), ["direct", "display", "search"], keys.n.to_numpy(float))
+    ensemble = CounterfactualModel(*args, hours=keys.timing.tolist())
+    assert [m.spec for m in ensemble.members] == list(SPECIFICATIONS)
+    assert len({id(m.design) for m in ensemble.members}) == len(SPECIFICATIONS) // 2  # one fit per pair of rules
+    sampling = CounterfactualModel(*args, hours=keys.timing.tolist(), uncertainty="sampling")
+    assert [m.spec for m in sampling.members] == [SPECIFICATIONS[0]]
+    assert ensemble.credit == pytest.approx(sampling.credit)  # the point estimate is the default specification
+    counts = keys.n.to_numpy(float)
+    assert ensemble.estimate(counts) == pytest.approx(ensemble.estimate(counts))  # no randomness in it
+    draws = np.array([ensemble.conversions(counts) for _ in range(2 * len(SPECIFICATIONS))])
+    assert draws.sum(axis=1) == pytest.approx(float(counts @ keys.is_converted.to_numpy()))
