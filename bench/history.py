@@ -30,6 +30,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.history_tiles import tile_exports  # noqa: E402
 from demo import generate  # noqa: E402
 from demo.world import DemoConfig  # noqa: E402
 from mops.core.build_plan import build  # noqa: E402
@@ -190,15 +191,23 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
 
 
-def measure(scale: float, save) -> dict:
-    """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured."""
-    exports = cached_exports(scale)
+def measure(scale: float, save, tile_base: float | None = None) -> dict:
+    """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured.
+
+    With `tile_base`, the history is that scale's exports tiled to `scale` (bench/history_tiles.py)."""
+    if tile_base:
+        tiles = round(scale / tile_base)
+        exports = tile_exports(cached_exports(tile_base), CACHE / f"scale-{scale:g}-tiled", tiles)
+    else:
+        exports = cached_exports(scale)
     root = PROJECT_DIR / "var" / "bench" / f"run-{scale:g}"
     shutil.rmtree(root, ignore_errors=True)
     settings = Settings(
         project_dir=PROJECT_DIR, warehouse=str(root / "w.duckdb"), landing_dir=root / "landing", var_dir=root / "var"
     )
     out: dict = {"scale": scale, "complete": False}
+    if tile_base:
+        out["tiled_from_scale"] = tile_base
     with TreePeak() as peak:
         _land(exports / "landing", settings)
         ingest_s = _ingest(settings)
@@ -228,6 +237,9 @@ def measure(scale: float, save) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument(
+        "--tile-base", type=float, default=None, help="tile this scale's exports up to each scale (memory)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "history.json")
     args = parser.parse_args()
     # runs of other scales already in the file are kept: the large scale is measured on its own
@@ -245,7 +257,7 @@ def main() -> None:
         args.out.write_text(json.dumps(measured, indent=2) + "\n")
 
     for scale in args.scales:
-        r = measure(scale, save)
+        r = measure(scale, save, args.tile_base)
         runs.append(r)
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "
