@@ -44,6 +44,13 @@ CACHE = PROJECT_DIR / "var" / "bench" / "history"
 HELD_BACK = (END - timedelta(days=1), END)  # landed as "the next day" and "the day after"
 
 
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children: unlike wall time, not
+    stretched by other sessions sharing the cores."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _tree_rss_mb(root_pid: int) -> float:
     """Resident memory of a process and all its descendants (walked through /proc/<pid>/task/*/children), MB."""
     total, todo = 0, [root_pid]
@@ -137,11 +144,12 @@ def _raw_rows(settings: Settings) -> int:
 
 
 def _build(settings: Settings, label: str, out: dict) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     outcome = build(settings)
     if not outcome.ok:
         raise SystemExit(f"{label} failed: {outcome.result.failures[:5]} (log {outcome.result.log_path})")
     out[f"{label}_s"] = round(time.perf_counter() - started, 2)
+    out[f"{label}_cpu_s"] = round(cpu_s() - cpu, 2)
     out[f"{label}_mode"] = outcome.plan.mode
     out[f"{label}_models"] = sum(n.startswith("model.") for n in outcome.nodes)
     out[f"{label}_selector"] = outcome.plan.select
@@ -172,13 +180,14 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
         "--as-of",
         f"{END + timedelta(days=1)}T10:00:00",
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     with (
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child,
         TreePeak(child.pid) as peak,
     ):
         output, _ = child.communicate()
     out["daily_run_wall_s"] = round(time.perf_counter() - started, 2)
+    out["daily_run_cpu_s"] = round(cpu_s() - cpu, 2)
     out["daily_run_exit_code"] = child.returncode
     out["daily_run_peak_tree_rss_mb"] = round(peak.peak_mb)
     (root / "daily.log").write_text(output)
@@ -213,7 +222,9 @@ def measure(scale: float, save, tile_base: float | None = None) -> dict:
         out["tiled_from_scale"] = tile_base
     with TreePeak() as peak:
         _land(exports / "landing", settings)
+        cpu = cpu_s()
         ingest_s = _ingest(settings)
+        out["ingest_cpu_s"] = round(cpu_s() - cpu, 2)
         out["raw_rows"] = _raw_rows(settings)
         out["ingest_s"] = round(ingest_s, 2)
         out["ingest_rows_per_s"] = round(out["raw_rows"] / ingest_s)
