@@ -30,6 +30,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.history_tiles import tile_exports  # noqa: E402
 from demo import generate  # noqa: E402
 from demo.world import DemoConfig  # noqa: E402
 from mops.core.build_plan import build  # noqa: E402
@@ -41,6 +42,13 @@ from mops.core.warehouse.connections import connect_duckdb  # noqa: E402
 END = date(2026, 6, 30)
 CACHE = PROJECT_DIR / "var" / "bench" / "history"
 HELD_BACK = (END - timedelta(days=1), END)  # landed as "the next day" and "the day after"
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children: unlike wall time, not
+    stretched by other sessions sharing the cores."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _tree_rss_mb(root_pid: int) -> float:
@@ -136,11 +144,12 @@ def _raw_rows(settings: Settings) -> int:
 
 
 def _build(settings: Settings, label: str, out: dict) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     outcome = build(settings)
     if not outcome.ok:
         raise SystemExit(f"{label} failed: {outcome.result.failures[:5]} (log {outcome.result.log_path})")
     out[f"{label}_s"] = round(time.perf_counter() - started, 2)
+    out[f"{label}_cpu_s"] = round(cpu_s() - cpu, 2)
     out[f"{label}_mode"] = outcome.plan.mode
     out[f"{label}_models"] = sum(n.startswith("model.") for n in outcome.nodes)
     out[f"{label}_selector"] = outcome.plan.select
@@ -155,6 +164,8 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
         MOPS_VAR_DIR=str(settings.var_path),
         PREFECT_HOME=str(root / "prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        # governance: the daily workflow needs an operator (governance/policy.yml); the demo's by default
+        MOPS_ACTOR=os.environ.get("MOPS_ACTOR") or "demo-operator",
         # the temporary server may take more than its default 20 s to start on a loaded machine
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
     )
@@ -169,13 +180,14 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
         "--as-of",
         f"{END + timedelta(days=1)}T10:00:00",
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     with (
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child,
         TreePeak(child.pid) as peak,
     ):
         output, _ = child.communicate()
     out["daily_run_wall_s"] = round(time.perf_counter() - started, 2)
+    out["daily_run_cpu_s"] = round(cpu_s() - cpu, 2)
     out["daily_run_exit_code"] = child.returncode
     out["daily_run_peak_tree_rss_mb"] = round(peak.peak_mb)
     (root / "daily.log").write_text(output)
@@ -190,18 +202,29 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
 
 
-def measure(scale: float, save) -> dict:
-    """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured."""
-    exports = cached_exports(scale)
+def measure(scale: float, save, tile_base: float | None = None) -> dict:
+    """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured.
+
+    With `tile_base`, the history is that scale's exports tiled to `scale` (bench/history_tiles.py)."""
+    if tile_base:
+        tiles = round(scale / tile_base)
+        exports = tile_exports(cached_exports(tile_base), CACHE / f"scale-{scale:g}-tiled", tiles)
+    else:
+        exports = cached_exports(scale)
     root = PROJECT_DIR / "var" / "bench" / f"run-{scale:g}"
     shutil.rmtree(root, ignore_errors=True)
     settings = Settings(
         project_dir=PROJECT_DIR, warehouse=str(root / "w.duckdb"), landing_dir=root / "landing", var_dir=root / "var"
     )
-    out: dict = {"scale": scale, "complete": False}
+    # other sessions share the cores: the load average says how far the timings are from a quiet machine
+    out: dict = {"scale": scale, "complete": False, "load_average_at_start": round(os.getloadavg()[0], 1)}
+    if tile_base:
+        out["tiled_from_scale"] = tile_base
     with TreePeak() as peak:
         _land(exports / "landing", settings)
+        cpu = cpu_s()
         ingest_s = _ingest(settings)
+        out["ingest_cpu_s"] = round(cpu_s() - cpu, 2)
         out["raw_rows"] = _raw_rows(settings)
         out["ingest_s"] = round(ingest_s, 2)
         out["ingest_rows_per_s"] = round(out["raw_rows"] / ingest_s)
@@ -219,6 +242,7 @@ def measure(scale: float, save) -> dict:
     _daily(settings, root, out)
     out["peak_child_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     out["peak_self_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["load_average_at_end"] = round(os.getloadavg()[0], 1)
     out["complete"] = True
     save(out)
     shutil.rmtree(root / "landing", ignore_errors=True)
@@ -228,6 +252,9 @@ def measure(scale: float, save) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument(
+        "--tile-base", type=float, default=None, help="tile this scale's exports up to each scale (memory)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "history.json")
     args = parser.parse_args()
     # runs of other scales already in the file are kept: the large scale is measured on its own
@@ -245,7 +272,7 @@ def main() -> None:
         args.out.write_text(json.dumps(measured, indent=2) + "\n")
 
     for scale in args.scales:
-        r = measure(scale, save)
+        r = measure(scale, save, args.tile_base)
         runs.append(r)
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "

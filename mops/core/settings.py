@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     warehouse: str = "warehouse/mops.duckdb"
     # PostgreSQL URL (postgresql://user@host:5432/db) for the scale-out warehouse; unset = the DuckDB file.
     warehouse_url: str | None = None
+    # Memory dbt's DuckDB may use before it spills to disk (DuckDB's own default; e.g. "8GB" on a shared host).
+    duckdb_memory_limit: str = "80%"
     # Folder of platform export files: <landing_dir>/<source>/<table>/<file>.{csv,jsonl,parquet}
     landing_dir: Path = Path("landing")
     # ISO 4217 code every money column is also converted to.

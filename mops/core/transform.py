@@ -71,6 +71,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         {
             "MOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
             "MOPS_DBT_TARGET": "postgres" if settings.warehouse_url else "duckdb",
+            "MOPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
             "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -47,6 +47,7 @@ INCREMENTAL = [
     "int_purchases_deduplicated",
     "int_conversion_paths_built",
 ]
+INCREMENTAL_MARTS = ["fct_touchpoints_v1"]  # contracted marts built incrementally (their watermark beside them)
 GOOGLE_STATS = Path("google_ads") / "campaign_stats"
 
 
@@ -221,11 +222,13 @@ def _build_day_by_day(settings: Settings, steps: Path) -> tuple[dict[str, pd.Dat
         command = "build" if step == len(DAILY) else "run"  # tests once, on the incremental result
         result = run_dbt(settings, [command])
         assert result.ok, f"day {step}: {result.failures} (log {result.log_path})"
-        assert _ran_incrementally(settings, "int_conversion_paths_built")
+        for model in ["int_conversion_paths_built", *INCREMENTAL_MARTS]:
+            assert _ran_incrementally(settings, model), model
     incremental = _relations(settings)
     refreshed = run_dbt(settings, ["run"], full_refresh=True)
     assert refreshed.ok, f"{refreshed.failures} (log {refreshed.log_path})"
-    assert not _ran_incrementally(settings, "int_conversion_paths_built")
+    for model in ["int_conversion_paths_built", *INCREMENTAL_MARTS]:
+        assert not _ran_incrementally(settings, model), model
     return incremental, _relations(settings)
 
 

@@ -1,8 +1,44 @@
+{#-
+  Incremental (see macros/incremental.sql): a build replaces every session rebuilt upstream since this
+  mart's watermark (or within the GA4 lookback of the newest touch), and every session of a browser whose
+  identity (customer_id) was rebuilt; each from its whole upstream row. Grain: one row per session.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='touchpoint_id',
+    post_hook="{{ record_mart_watermark({
+        'int_sessions_channel_mapped': 'events_loaded_at', 'int_user_identities_stitched': 'logins_loaded_at'
+    }) }}",
+) }}
+
 with
+
+{% if is_incremental() %}
+restitched_users as (
+
+    select user_pseudo_id
+    from {{ ref('int_user_identities_stitched') }}
+    where
+        logins_loaded_at > {{ mart_built_up_to() }}
+        or logged_in_at >= {{ dbt.dateadd(
+            'hour', -1 * var('mops_ga4_lookback_hours'),
+            '(select max(logged_in_at) from ' ~ ref('int_user_identities_stitched') ~ ')'
+        ) }}
+
+),
+{% endif %}
 
 sessions as (
 
     select * from {{ ref('int_sessions_channel_mapped') }}
+    {% if is_incremental() %}
+        where
+            events_loaded_at > {{ mart_built_up_to() }}
+            or session_started_at >= {{ dbt.dateadd(
+                'hour', -1 * var('mops_ga4_lookback_hours'), built_up_to('touched_at')
+            ) }}
+            or user_pseudo_id in (select restitched_users.user_pseudo_id from restitched_users)
+    {% endif %}
 
 ),
 
