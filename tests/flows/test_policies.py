@@ -117,8 +117,10 @@ def test_an_approval_granted_applies_the_decision(engine):
     with open_warehouse(settings, read_only=True) as warehouse:
         book = ledger(settings, warehouse)
         assert book.verify().ok
-        decided = [(e["actor"], e["action"], e["run_id"]) for e in book.entries()]
+        entries = book.entries()
+    decided = [(e["actor"], e["action"], e["run_id"]) for e in entries if e["action"] != "agent_run"]
     assert decided == [("test-reviewer", "approve", summary.run_id)]
+    assert [e["action"] for e in entries].count("agent_run") == 1  # the budget agent's run, with its inputs
 
 
 def test_an_approval_rejected_is_not_applied(engine):
