@@ -228,7 +228,7 @@ def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
     with temporary_settings({PREFECT_API_URL: api}):
         resume_flow_run(
             waiting.id,
-            run_input={"reviewer": "e2e", "decisions": [dict(r, decision="approve", reason="e2e") for r in rows]},
+            run_input={"reviewer": "test-approver", "decisions": [dict(r, decision="approve", reason="e2e") for r in rows]},
         )
     reoptimize = _final(api, reoptimize.id)
     assert reoptimize.state.is_completed(), f"{reoptimize.state} (worker log {worker_log})"
@@ -240,7 +240,7 @@ def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
     assert runs.workflow.tolist() == ["daily", "pacing", "reoptimize"]
     assert runs.event_chain.tolist()[-1] == '["pacing"]'
     approved = applied[(applied.workflow == "reoptimize") & (applied.status == "approved")]
-    assert len(approved) == len(rows) and set(approved.decided_by) == {"prefect-ui:e2e"}
+    assert len(approved) == len(rows) and set(approved.decided_by) == {"prefect-ui:test-approver"}
 
     with _client(api) as client:
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[daily.id])))
