@@ -228,7 +228,10 @@ def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
     with temporary_settings({PREFECT_API_URL: api}):
         resume_flow_run(
             waiting.id,
-            run_input={"reviewer": "test-approver", "decisions": [dict(r, decision="approve", reason="e2e") for r in rows]},
+            run_input={
+                "reviewer": "test-approver",
+                "decisions": [dict(r, decision="approve", reason="e2e") for r in rows],
+            },
         )
     reoptimize = _final(api, reoptimize.id)
     assert reoptimize.state.is_completed(), f"{reoptimize.state} (worker log {worker_log})"
