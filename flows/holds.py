@@ -33,6 +33,7 @@ def hold_decisions(planned, run, context: RunContext, decisions: list[Decision])
         config.kpi,
         config.volume,
         config.kpi_relation,
+        config.kpi_maturity_days,
     )
     if not reasons:
         return [], []

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     monitor_runtime_min_change_s: float = Field(default=30.0, ge=0)
     # Share of the time from a run's start to a step's deadline past which a finished step is "deadline at risk".
     monitor_deadline_risk_share: float = Field(default=0.8, gt=0, le=1)
+    # Days until a day's conversions are complete (platforms count them on the click's day for their conversion
+    # window, 7-day click by default on Meta): a younger day's conversions are judged for spikes only.
+    monitor_conversion_maturity_days: int = Field(default=7, ge=0, le=90)
     # Who is acting (MOPS_ACTOR): service accounts, CI, the demo; unset = the operating-system user.
     actor: str | None = None
     # Secret key of the PII pseudonyms (email_hash = HMAC-SHA256; MOPS_PII_KEY); unset = the public demo key,

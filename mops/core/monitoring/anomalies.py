@@ -7,6 +7,7 @@ latest day) against its own history and words the result in the user's terms.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 from typing import Literal
 
@@ -102,22 +103,52 @@ def volume_anomalies(rows: pd.DataFrame, config: DetectorConfig = VOLUME) -> lis
     return found
 
 
-def kpi_anomalies(kpis: pd.DataFrame, config: DetectorConfig = KPI, today: date | None = None) -> list[Anomaly]:
-    """Each channel's latest day of each KPI against its history (`channel_id`, `metric`, `date_day`, `value`)."""
+def _kpi_points(days: list[date], lag: int, config: DetectorConfig) -> list[tuple[int, list[int], DetectorConfig]]:
+    """Which points of one KPI series are judged, against which earlier points, in which directions.
+
+    A metric that keeps growing after its day (conversions counted on the click's day, as the ad platforms
+    report them, until their conversion window closes) is judged twice: its newest day for spikes only,
+    against complete days (an incomplete day can be too high, never legitimately too low), and its newest
+    complete day (at least `lag` days old) in every direction against the complete days before it.
+    """
+    last = len(days) - 1
+    if lag <= 0 or last < 0:
+        return [(last, list(range(last)), config)]
+    complete = [i for i, d in enumerate(days) if (days[last] - d).days >= lag]
+    points = []
+    spikes = tuple(d for d in config.directions if d == "spike")
+    if spikes and (not complete or complete[-1] != last):
+        points.append((last, complete, config.model_copy(update={"directions": spikes})))
+    if complete:
+        points.append((complete[-1], complete[:-1], config))
+    return points
+
+
+def kpi_anomalies(
+    kpis: pd.DataFrame, config: DetectorConfig = KPI, today: date | None = None, maturity: Mapping[str, int] | None = None
+) -> list[Anomaly]:
+    """Each channel's latest day of each KPI against its history (`channel_id`, `metric`, `date_day`, `value`).
+
+    `maturity`: metric -> days after which a day's value is complete (see `_kpi_points`); absent: at once.
+    """
     found = []
     seasonal = config.seasonality == "day_of_week"
     for (channel, metric), group in kpis.sort_values("date_day").groupby(["channel_id", "metric"]):
         days = [pd.Timestamp(d).date() for d in group.date_day]
         values = group.value.astype(float).tolist()
-        verdict = judge(values[:-1], values[-1], config, days[:-1], days[-1])
-        if verdict is None or not verdict.is_anomaly:
-            continue
-        day = days[-1]
-        when = "yesterday" if today is not None and (today - day).days == 1 else f"on {day.isoformat()}"
-        usual = f"its {day.strftime('%A')} median" if seasonal else "its median"
-        message = (
-            f"{channel} {metric} {when} {_times(verdict.ratio)} {usual} "
-            f"({verdict.value:,.2f} against {verdict.baseline:,.2f})"
-        )
-        found.append(_anomaly("kpi", str(metric), str(channel), day.isoformat(), verdict, message))
+        lag = (maturity or {}).get(str(metric), 0)
+        for index, earlier, judged_as in _kpi_points(days, lag, config):
+            history = [values[i] for i in earlier]
+            verdict = judge(history, values[index], judged_as, [days[i] for i in earlier], days[index])
+            if verdict is None or not verdict.is_anomaly:
+                continue
+            day = days[index]
+            when = "yesterday" if today is not None and (today - day).days == 1 else f"on {day.isoformat()}"
+            usual = f"its {day.strftime('%A')} median" if seasonal else "its median"
+            complete = f", complete after {lag} days" if lag > 0 and (days[-1] - day).days >= lag else ""
+            message = (
+                f"{channel} {metric} {when} {_times(verdict.ratio)} {usual} "
+                f"({verdict.value:,.2f} against {verdict.baseline:,.2f}{complete})"
+            )
+            found.append(_anomaly("kpi", str(metric), str(channel), day.isoformat(), verdict, message))
     return found

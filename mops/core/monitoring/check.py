@@ -34,6 +34,9 @@ class MonitorConfig(StrictModel):
     runtime: DetectorConfig = detect.RUNTIME
     volume: DetectorConfig = detect.VOLUME
     kpi: DetectorConfig = detect.KPI
+    # metric -> days until a day's value is complete (conversions are counted on the click's day by the
+    # platforms and keep arriving for their conversion window): a younger day is judged for spikes only
+    kpi_maturity_days: dict[str, int] = Field(default_factory=lambda: {"conversions": 7})
     # days of telemetry a pass reads (the detectors' history)
     history_days: int = Field(default=90, ge=7)
     # decisions this close in time are compared by the conflict rules
@@ -91,11 +94,12 @@ def _kpi_anomalies(
         if not log.warehouse.exists(*relation):
             notes.append(f"KPI checks skipped: {'.'.join(relation)} does not exist yet (run `mops build`)")
             return []
-        series = daily_kpis(log.warehouse, relation, config.kpi.training_window + 1, until=until)
+        days = config.kpi.training_window + 1 + max(config.kpi_maturity_days.values(), default=0)
+        series = daily_kpis(log.warehouse, relation, days, until=until)
     except MopsError as exc:
         notes.append(f"KPI checks skipped: {exc}")
         return []
-    return detect.kpi_anomalies(series, config.kpi, today=today)
+    return detect.kpi_anomalies(series, config.kpi, today=today, maturity=config.kpi_maturity_days)
 
 
 def _freshness(log: OpsLog, config: MonitorConfig, runs: pd.DataFrame, day: date | None, now: datetime, notes):
@@ -363,6 +367,7 @@ def config_from(settings) -> MonitorConfig:
         overhead_threshold=settings.monitor_overhead_threshold,
         runtime=detect.RUNTIME.model_copy(update={"min_abs_change": settings.monitor_runtime_min_change_s}),
         deadline_risk_share=settings.monitor_deadline_risk_share,
+        kpi_maturity_days={"conversions": settings.monitor_conversion_maturity_days},
         landing_contracts=settings.contracts_dir / "landing",
         alerts=AlertConfig(
             urls=tuple(settings.alert_urls), suppress_for=timedelta(hours=settings.alert_suppress_hours)

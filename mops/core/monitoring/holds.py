@@ -10,6 +10,7 @@ with the anomaly named. A check that cannot run holds too: money never moves on 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
@@ -41,15 +42,22 @@ def plan_problems(step_id: str, holds: tuple[str, ...], reads: tuple[str, ...], 
 
 
 def kpi_holds(
-    log: OpsLog, metrics: list[str], run_date: date, config: DetectorConfig = KPI, relation: str | None = None
+    log: OpsLog,
+    metrics: list[str],
+    run_date: date,
+    config: DetectorConfig = KPI,
+    relation: str | None = None,
+    maturity: Mapping[str, int] | None = None,
 ) -> list[Anomaly]:
-    """KPI anomalies of the run date (each channel's value that day against its own history)."""
+    """KPI anomalies of the run date (each channel's value that day against its own history; a metric still
+    maturing on the run date, such as its conversions, only for spikes)."""
     where = kpi_relation(log.warehouse, relation)
     if not log.warehouse.exists(*where):
         raise LookupError(f"{'.'.join(where)} does not exist, so {', '.join(metrics)} cannot be checked")
-    series = daily_kpis(log.warehouse, where, config.training_window + 1, until=run_date)
+    days = config.training_window + 1 + max((maturity or {}).values(), default=0)
+    series = daily_kpis(log.warehouse, where, days, until=run_date)
     series = series[series.metric.isin(metrics)]
-    return [a for a in kpi_anomalies(series, config) if a.observed == run_date.isoformat()]
+    return [a for a in kpi_anomalies(series, config, maturity=maturity) if a.observed == run_date.isoformat()]
 
 
 def volume_holds(log: OpsLog, agent: str, run_id: str, config: DetectorConfig = VOLUME) -> list[Anomaly]:
@@ -78,13 +86,14 @@ def open_holds(
     kpi: DetectorConfig = KPI,
     volume: DetectorConfig = VOLUME,
     relation: str | None = None,
+    maturity: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Why the step's decisions are held (one reason per open anomaly); empty: nothing holds them."""
     reasons: list[str] = []
     metrics = [h for h in holds if h in METRICS]
     try:
         if metrics:
-            reasons += [f"{a.metric} anomaly: {a.message}" for a in kpi_holds(log, metrics, run_date, kpi, relation)]
+            reasons += [f"{a.metric} anomaly: {a.message}" for a in kpi_holds(log, metrics, run_date, kpi, relation, maturity)]
         if INPUT_ROWS in holds:
             reasons += [f"input volume anomaly: {a.message}" for a in volume_holds(log, agent, run_id, volume)]
     except Exception as exc:  # an unchecked input never moves money

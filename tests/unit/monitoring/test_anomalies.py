@@ -81,3 +81,32 @@ def test_volume_shrink_is_worded_as_its_usual_daily_rows():
     assert found[0].message.startswith("fct_touchpoints shrank to 0.2x its usual daily rows on 2026-06-15")
     frame.loc[14, "rows"] = 10_050
     assert volume_anomalies(frame) == []
+
+
+def _maturing(complete: list[float], last_days: list[float]) -> pd.DataFrame:
+    """Conversions of complete days, then the last days as reported so far (each younger day less complete)."""
+    return _kpi("google_ads", "conversions", [*complete, *last_days])
+
+
+def test_incomplete_conversions_are_not_a_drop_but_a_spike_still_is():
+    complete = _weekly(8, 200.0)
+    reported = [200.0 * share for share in (0.97, 0.95, 0.9, 0.85, 0.75, 0.6, 0.35, 0.05)]  # ages 7..0
+    series = _maturing(complete, reported)
+    naive = kpi_anomalies(series)
+    assert [(a.direction, a.observed) for a in naive] == [("drop", series.date_day.iloc[-1].isoformat())]
+    assert kpi_anomalies(series, maturity={"conversions": 7}) == []
+    spiked = _maturing(complete, [*reported[:-1], 1400.0])
+    found = kpi_anomalies(spiked, maturity={"conversions": 7})
+    assert [(a.direction, a.observed) for a in found] == [("spike", spiked.date_day.iloc[-1].isoformat())]
+    assert found[0].baseline > 100  # judged against complete days, not against the incomplete week
+
+
+def test_a_drop_is_judged_once_its_day_is_complete():
+    complete = _weekly(8, 200.0)
+    broken = [*complete[:-1], 20.0]  # the tag broke: this day stays at a tenth once complete
+    series = _maturing(broken, [200.0 * share for share in (0.9, 0.85, 0.75, 0.6, 0.35, 0.05, 0.01)])
+    found = kpi_anomalies(series, maturity={"conversions": 7})
+    day = series.date_day.iloc[-8]
+    assert [(a.direction, a.observed) for a in found] == [("drop", day.isoformat())]
+    assert "complete after 7 days" in found[0].message
+    assert kpi_anomalies(_kpi("google_ads", "spend", series.value.tolist()), maturity={"conversions": 7})
