@@ -156,11 +156,37 @@ def engine(settings) -> dict:
     if summary.status != "succeeded":
         raise SystemExit(f"daily failed: {[s for s in summary.steps if s.status != 'succeeded']}")
     return {
+        "run_id": summary.run_id,
         "wall_s": round(summary.wall_s, 3),
         "critical_path_s": round(summary.critical_path_s, 3),
         "overhead_s": round(summary.overhead_s, 3),
         "overhead_share": round(summary.overhead_share, 4),
         "steps": {s.step: s.duration_s for s in summary.steps},
+    }
+
+
+def ledger_cost(settings, run_id: str, wall_s: float, appends: int = 20) -> dict:
+    """What the audit ledger added to one daily run: its entries, the content hashing they record, and
+    the appends (timed here on the same warehouse, as many as the run wrote)."""
+    from mops.core.governance.ledger import Ledger
+    from mops.core.warehouse.adapter import open_warehouse
+
+    with open_warehouse(settings) as warehouse:
+        entries = warehouse.query("select action, details from ops.audit_log where run_id = ?", [run_id])
+        hash_ms = sum(float(json.loads(d).get("hash_ms") or 0) for d in entries.details)
+        ledger = Ledger(warehouse, settings.audit_head_path)
+        started = time.perf_counter()
+        for i in range(appends):
+            ledger.append(ACTOR, "bench_append", f"bench-{i}", {"inputs": [{"rows": i, "hash": "0" * 64}]}, "bench")
+        append_ms = (time.perf_counter() - started) * 1000 / appends
+    cost_s = hash_ms / 1000 + len(entries) * append_ms / 1000
+    return {
+        "entries": len(entries),
+        "actions": entries.action.value_counts().to_dict(),
+        "hash_s": round(hash_ms / 1000, 3),
+        "append_ms_each": round(append_ms, 2),
+        "cost_s": round(cost_s, 3),
+        "share_of_wall": round(cost_s / wall_s, 4),
     }
 
 
@@ -214,6 +240,7 @@ def measure(scale: float, root: Path) -> dict:
     engine(settings)  # warm-up: the first flow run registers the flow and its tasks
     restore(settings, root)
     engine_run = engine(settings)
+    ledger = ledger_cost(settings, engine_run["run_id"], engine_run["wall_s"])
     restore(settings, root)
     with_server = caller(settings, server_up=True)
     restore(settings, root)
@@ -224,11 +251,14 @@ def measure(scale: float, root: Path) -> dict:
           f"{with_server['startup_s']:.1f}s from the process start to the flow body, "
           f"{with_server['after_record_s']:.1f}s after the record), "
           f"{without_server['caller_wall_s']:.1f}s without")  # fmt: skip
+    print(f"scale {scale:>5}: audit ledger {ledger['entries']} entries, {ledger['cost_s']:.2f}s "
+          f"({ledger['share_of_wall']:.1%} of the flow's wall)")  # fmt: skip
     print(f"scale {scale:>5}: plain calls {plain_run['wall_s']:.1f}s in one process, "
           f"{commands_run['wall_s']:.1f}s as commands; flow overhead {engine_run['overhead_s']:.2f}s")  # fmt: skip
     return {
         "scale": scale,
         "engine": engine_run,
+        "audit_ledger": ledger,
         "plain": plain_run,
         "plain_commands": commands_run,
         "mops_run_with_server": with_server,

@@ -104,6 +104,8 @@ class Warehouse(ABC):
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        # log tables this connection has checked (name and columns): an append checks each once, not per row batch
+        self._ensured: set[tuple] = set()
 
     @cached_property
     def manifest(self) -> DbtManifest:
@@ -143,10 +145,13 @@ class Warehouse(ABC):
                 self._load(cursor, schema, name, frame, types)
 
     def append_rows(self, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-        """Append rows to a log table (created on first use)."""
+        """Append rows to a log table (created on first use; checked once per connection)."""
+        key = (schema, name, tuple(types.items()))
         with self._transaction() as cursor:
-            self._ensure(cursor, schema, name, types)
+            if key not in self._ensured:
+                self._ensure(cursor, schema, name, types)
             self._load(cursor, schema, name, frame, types)
+        self._ensured.add(key)  # after the commit: a rolled-back create is checked again
 
     # the DB-API placeholder of the implementation's driver
     PARAM = "?"
