@@ -125,7 +125,10 @@ def _kpi_points(days: list[date], lag: int, config: DetectorConfig) -> list[tupl
 
 
 def kpi_anomalies(
-    kpis: pd.DataFrame, config: DetectorConfig = KPI, today: date | None = None, maturity: Mapping[str, int] | None = None
+    kpis: pd.DataFrame,
+    config: DetectorConfig = KPI,
+    today: date | None = None,
+    maturity: Mapping[str, int] | None = None,
 ) -> list[Anomaly]:
     """Each channel's latest day of each KPI against its history (`channel_id`, `metric`, `date_day`, `value`).
 

@@ -93,7 +93,9 @@ def open_holds(
     metrics = [h for h in holds if h in METRICS]
     try:
         if metrics:
-            reasons += [f"{a.metric} anomaly: {a.message}" for a in kpi_holds(log, metrics, run_date, kpi, relation, maturity)]
+            reasons += [
+                f"{a.metric} anomaly: {a.message}" for a in kpi_holds(log, metrics, run_date, kpi, relation, maturity)
+            ]
         if INPUT_ROWS in holds:
             reasons += [f"input volume anomaly: {a.message}" for a in volume_holds(log, agent, run_id, volume)]
     except Exception as exc:  # an unchecked input never moves money
