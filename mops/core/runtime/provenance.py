@@ -19,6 +19,9 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+# how pandas combines column hashes into a row hash (hash_pandas_object of a frame); pandas is pinned
+from pandas.core.util.hashing import combine_hash_arrays
+
 HASH = "sha256(sorted pandas row hashes)"
 NULL = "\0null"  # a missing text value (never equal to any text)
 
@@ -43,14 +46,32 @@ def _canonical(column: pd.Series) -> pd.Series:
     return text
 
 
+def _repeats_often(values: pd.Series, sample: int = 2_000) -> bool:
+    """Text with few distinct values (channels, paths, statuses): hashing its distinct values once is cheaper."""
+    if values.dtype.kind in "biufcmM" or len(values) < 4 * sample:
+        return False
+    probe = values.iloc[:: max(len(values) // sample, 1)]
+    return probe.nunique(dropna=False) < 0.3 * len(probe)
+
+
+def _column_hashes(values: pd.Series) -> np.ndarray:
+    """The 64-bit hash of each value; the same numbers whether or not the distinct values are hashed once."""
+    hashed = pd.util.hash_pandas_object(values, index=False, categorize=_repeats_often(values))
+    return hashed.to_numpy(dtype=np.uint64)
+
+
 def frame_hash(frame: pd.DataFrame) -> str:
-    """Order-independent content hash of a frame's rows (any row order, any column order, any dtype carrier)."""
+    """Order-independent content hash of a frame's rows (any row order, any column order, any dtype carrier).
+
+    Each row's hash is pandas' `hash_pandas_object` of the row (its columns' hashes combined in name order),
+    computed column by column so each column is hashed the cheapest way.
+    """
     columns = sorted(frame.columns, key=str)
     digest = hashlib.sha256()
     digest.update("|".join(str(c) for c in columns).encode())
     if len(frame) and columns:
-        canonical = pd.DataFrame({str(c): _canonical(frame[c]) for c in columns}, index=frame.index)
-        rows = pd.util.hash_pandas_object(canonical, index=False, categorize=False).to_numpy(dtype=np.uint64)
+        hashes = (_column_hashes(_canonical(frame[c])) for c in columns)
+        rows = combine_hash_arrays(hashes, len(columns))
         digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()
 
