@@ -82,7 +82,7 @@ def measure(scale: float, label: str) -> dict:
     root = snapshot(scale)
     settings = _settings(root, f"run-{label}.duckdb")
     shutil.copy(root / "snapshot.duckdb", settings.warehouse_path)
-    out = {"scale": scale, "label": label, "load_average_at_start": round(os.getloadavg()[0], 1)}
+    out = {"scale": scale, "label": label, "warehouse": "duckdb", "load_average_at_start": round(os.getloadavg()[0], 1)}
     with connect_duckdb(settings.warehouse_path, read_only=True) as con:
         out["staged_events"] = con.execute("select count(*) from staging.stg_ga4__events").fetchone()[0]
     out["rows_processed"] = _rows_selected(settings)
@@ -117,7 +117,8 @@ def main() -> None:
     args = parser.parse_args()
     run = measure(args.scale, args.label)
     previous = json.loads(OUT.read_text()) if OUT.is_file() else {"runs": [], "rows_differing_before_after": {}}
-    runs = [r for r in previous["runs"] if (r["scale"], r["label"]) != (args.scale, args.label)] + [run]
+    key = (args.scale, args.label, "duckdb")
+    runs = [r for r in previous["runs"] if (r["scale"], r["label"], r["warehouse"]) != key] + [run]
     differing = {**previous["rows_differing_before_after"], f"{args.scale:g}": compare(snapshot(args.scale))}
     OUT.write_text(
         json.dumps(
@@ -125,7 +126,7 @@ def main() -> None:
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "cpu_count": os.cpu_count(),
                 "rows_differing_before_after": differing,
-                "runs": sorted(runs, key=lambda r: (r["scale"], r["label"])),
+                "runs": sorted(runs, key=lambda r: (r["warehouse"], r["scale"], r["label"])),
             },
             indent=2,
         )
