@@ -1,7 +1,8 @@
 """Incremental builds equal a full refresh: the demo landed one day at a time, then rebuilt from scratch.
 
 The days include what makes incremental models go wrong: a GA4 session crossing midnight (its halves in
-two daily files), GA4 files re-exported with late events (one within the lookback, one a week late, so only
+two daily files), a session without ga_session_id (sessionized by inactivity) crossing into a day that is
+re-exported a week later, GA4 files re-exported with late events (one within the lookback, one a week late, so only
 the load watermark finds it), a late login and a late purchase that renumber a user's earlier journeys,
 and an ad platform file restating earlier days. After the last day every mart (and every incremental
 model) must equal, row for row, what `--full-refresh` builds from the same raw rows.
@@ -41,6 +42,7 @@ LATE_WEEK = DAILY[2] - timedelta(days=7)  # re-exported on DAILY[2]: older than 
 LATE_DAYS = DAILY[3] - timedelta(days=2)  # re-exported on DAILY[3]: within the lookback
 INCREMENTAL = [
     "stg_ga4__events",
+    "int_ga4_events_sessionized",
     "int_ga4_sessions_aggregated",
     "int_sessions_channel_mapped",
     "int_user_identities_stitched",
@@ -85,6 +87,7 @@ def write_steps(demo: Path, steps: Path) -> None:
         "where user_pseudo_id = ? and event_timestamp = ? and event_name = 'page_view'",
         [_micros(after, 10 / 3600), after, after, user, session_start + 2_000_000],
     )
+    _fallback_session_across_midnight(con, LATE_WEEK)
     daily_files = {}
     for day in sorted(d for (d,) in con.execute("select distinct day from ev").fetchall()):
         step = DAILY.index(day) + 1 if day in DAILY else 0
@@ -100,6 +103,35 @@ def write_steps(demo: Path, steps: Path) -> None:
         if path.is_file() and rel.parts[:2] != ("ga4", "events") and rel.parent != GOOGLE_STATS:
             (steps / "0" / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, steps / "0" / rel)
+
+
+def _fallback_session_across_midnight(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """A browser exported without ga_session_id, its first two events of `day` moved to 23:50 the day before
+    and 00:10: one inactivity session across midnight. When `day` is re-exported (older than the lookback),
+    the session's first half is not new, yet the session must be rebuilt from it."""
+    user = con.execute(
+        """select user_pseudo_id from ev where day = ? group by user_pseudo_id
+           having count(*) >= 2 and count(user_id) = 0 and count(ecommerce.transaction_id) = 0
+           order by user_pseudo_id limit 1""",
+        [day],
+    ).fetchone()[0]
+    con.execute(
+        "update ev set event_params = list_filter(event_params, lambda p: p.key <> 'ga_session_id') "
+        "where user_pseudo_id = ?",
+        [user],
+    )
+    first_two = con.execute(
+        "select event_timestamp, event_name from ev where user_pseudo_id = ? and day = ? "
+        "order by event_timestamp limit 2",
+        [user, day],
+    ).fetchall()
+    before = day - timedelta(days=1)
+    for (timestamp, name), (moved_day, hours) in zip(first_two, [(before, 24 - 10 / 60), (day, 10 / 60)], strict=True):
+        con.execute(
+            "update ev set event_timestamp = ?, day = ?, event_date = strftime(?, '%Y%m%d') "
+            "where user_pseudo_id = ? and event_timestamp = ? and event_name = ?",
+            [_micros(moved_day, hours), moved_day, moved_day, user, timestamp, name],
+        )
 
 
 def _restate_ga4(con: duckdb.DuckDBPyConnection, day: date, path: Path, late_purchase: bool) -> None:
@@ -222,12 +254,12 @@ def _build_day_by_day(settings: Settings, steps: Path) -> tuple[dict[str, pd.Dat
         command = "build" if step == len(DAILY) else "run"  # tests once, on the incremental result
         result = run_dbt(settings, [command])
         assert result.ok, f"day {step}: {result.failures} (log {result.log_path})"
-        for model in ["int_conversion_paths_built", *INCREMENTAL_MARTS]:
+        for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
             assert _ran_incrementally(settings, model), model
     incremental = _relations(settings)
     refreshed = run_dbt(settings, ["run"], full_refresh=True)
     assert refreshed.ok, f"{refreshed.failures} (log {refreshed.log_path})"
-    for model in ["int_conversion_paths_built", *INCREMENTAL_MARTS]:
+    for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
         assert not _ran_incrementally(settings, model), model
     return incremental, _relations(settings)
 
@@ -249,6 +281,11 @@ def _assert_scenario_present(full: dict[str, pd.DataFrame]) -> None:
         & (sessions.session_ended_at.str[:10] == (MIDNIGHT + timedelta(days=1)).isoformat())
     ]
     assert len(crossing) >= 1
+    events = full["intermediate.int_ga4_events_sessionized"]
+    fallback = events[events.is_fallback_session == "True"]
+    days = fallback.groupby(["user_pseudo_id", "ga_session_id"]).event_at.agg(lambda at: set(at.str[:10]))
+    late_week = {(LATE_WEEK - timedelta(days=1)).isoformat(), LATE_WEEK.isoformat()}
+    assert (days.apply(lambda seen: late_week <= seen)).sum() == 1
     assert full["marts.fct_conversions_v1"].conversion_id.str.startswith("late-").sum() == 1
 
 

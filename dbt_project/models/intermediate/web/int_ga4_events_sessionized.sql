@@ -4,17 +4,76 @@
   session ends after `mops_ga4_session_timeout_minutes` of inactivity, and its id is its first event's
   timestamp in seconds (GA4's ga_session_id is the session start in seconds). is_fallback_session says
   which; tests/ga4_fallback_sessions.sql reports their number in the build output.
-  Grain: one row per event.
+  Incremental: a browser with an event loaded since the last build (or within the GA4 lookback) has its
+  events rebuilt from its earliest such event, and from the start of its last fallback session before
+  it, which the new events may continue; a fallback session is decided by the events before it, so its
+  earlier events keep their sessions. Grain: one row per event.
 -#}
--- a table, not the folder's incremental: the fallback needs each user's whole event sequence, and the
--- incremental sessions model selects what it rebuilds from here by load time
-{{ config(materialized='table') }}
+{{ config(unique_key='event_id') }}
 
 with
 
+{% if is_incremental() %}
+changed_browsers as (
+
+    select
+        user_pseudo_id,
+        min(event_timestamp_micros) as changed_from_micros
+    from {{ ref('stg_ga4__events') }}
+    where
+        loaded_at > {{ built_up_to('loaded_at') }}
+        or event_at >= {{ ga4_lookback_start('event_at') }}
+    group by user_pseudo_id
+
+),
+
+fallback_events_before as (
+
+    select
+        built.user_pseudo_id,
+        built.ga_session_id,
+        built.event_timestamp_micros,
+        -- fallback ids are session starts in seconds: the largest is the browser's last session
+        max(built.ga_session_id) over (partition by built.user_pseudo_id) as last_session_id
+    from {{ this }} as built
+    inner join changed_browsers on built.user_pseudo_id = changed_browsers.user_pseudo_id
+    where built.is_fallback_session and built.event_timestamp_micros < changed_browsers.changed_from_micros
+
+),
+
+continued_sessions as (
+
+    select
+        user_pseudo_id,
+        min(event_timestamp_micros) as session_started_micros
+    from fallback_events_before
+    where ga_session_id = last_session_id
+    group by user_pseudo_id
+
+),
+
+rebuilt_browsers as (
+
+    select
+        changed_browsers.user_pseudo_id,
+        coalesce(continued_sessions.session_started_micros, changed_browsers.changed_from_micros)
+            as rebuilt_from_micros
+    from changed_browsers
+    left join continued_sessions on changed_browsers.user_pseudo_id = continued_sessions.user_pseudo_id
+
+),
+{% endif %}
+
 events as (
 
-    select * from {{ ref('stg_ga4__events') }}
+    select staged.*
+    from {{ ref('stg_ga4__events') }} as staged
+    {% if is_incremental() %}
+        inner join rebuilt_browsers
+            on
+                staged.user_pseudo_id = rebuilt_browsers.user_pseudo_id
+                and staged.event_timestamp_micros >= rebuilt_browsers.rebuilt_from_micros
+    {% endif %}
 
 ),
 
