@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.attribution.counterfactual import Design, fit_hazards, hazard_covariance, key_credit, session_design
+from agents.attribution.counterfactual import (
+    Design,
+    fit_hazards,
+    hazard_covariance,
+    key_credit,
+    one_blas_thread,
+    session_design,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ SPECIFICATIONS = tuple(
 
 
 UNCERTAINTY = ("specifications", "centred", "sampling")
+_Fitted = tuple[Design, np.ndarray, np.ndarray]  # design, hazards, lower Cholesky factor of their covariance
 
 
 @dataclass
@@ -92,19 +100,8 @@ class CounterfactualModel:
         self.uncertainty = uncertainty
         self.converted = np.asarray(converted, dtype=bool)
         self._counts = np.asarray(counts, dtype=float)
-        fits: dict[tuple, tuple[Design, np.ndarray, np.ndarray]] = {}
-        start = None
-        for spec in specs:
-            if spec.fit_key not in fits:
-                lookback = None if spec.lookback_days is None else spec.lookback_days * 24.0
-                design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback, spec.presence)
-                hazards = fit_hazards(design, counts, start)
-                root = np.zeros((len(hazards), len(hazards)))
-                if start is None or uncertainty != "centred":  # "centred" draws the default's hazards only
-                    covariance = hazard_covariance(design, counts, hazards, robust=uncertainty != "sampling")
-                    root = np.linalg.cholesky(covariance + 1e-15 * np.eye(len(covariance)))
-                start = hazards if start is None else start  # same columns: the default's fit is a near start
-                fits[spec.fit_key] = (design, hazards, root)
+        with one_blas_thread():  # 171 parameters: more BLAS threads only contend
+            fits = self._fit(specs, paths, converted, channels, counts, hours)
         self.members = [_Member(spec, *fits[spec.fit_key]) for spec in specs]
         default = self.members[0]
         self.design, self.hazards = default.design, default.hazards
@@ -114,6 +111,24 @@ class CounterfactualModel:
         self._rng = np.random.default_rng(seed)
         self._samples = 0
 
+    def _fit(self, specs, paths, converted, channels, counts, hours) -> dict[tuple, _Fitted]:
+        """One fit per distinct (recency, lookback, counting): design, hazards, root of their covariance."""
+        fits: dict[tuple, _Fitted] = {}
+        start = None
+        for spec in specs:
+            if spec.fit_key in fits:
+                continue
+            lookback = None if spec.lookback_days is None else spec.lookback_days * 24.0
+            design = session_design(paths, converted, channels, hours, spec.recent_hours, lookback, spec.presence)
+            hazards = fit_hazards(design, counts, start)
+            root = np.zeros((len(hazards), len(hazards)))
+            if start is None or self.uncertainty != "centred":  # "centred" draws the default's hazards only
+                covariance = hazard_covariance(design, counts, hazards, robust=self.uncertainty != "sampling")
+                root = np.linalg.cholesky(covariance + 1e-15 * np.eye(len(covariance)))
+            start = hazards if start is None else start  # same columns: the default's fit is a near start
+            fits[spec.fit_key] = (design, hazards, root)
+        return fits
+
     def conversions(self, counts: np.ndarray) -> np.ndarray:
         """Credited conversions per channel for journeys weighted by `counts`: one bootstrap sample (see the
         class docstring for how specifications enter)."""
@@ -121,9 +136,11 @@ class CounterfactualModel:
         sign = 1.0 if (self._samples // len(self.members)) % 2 == 0 else -1.0
         self._samples += 1
         member = self.members[0] if self.uncertainty == "centred" else self.members[k]
-        draw = np.maximum(member.hazards + member.root @ self._rng.standard_normal(len(member.hazards)), 0.0)
         weights = counts * self.converted
-        sample = weights @ key_credit(member.design, draw, member.spec.rule)
+        with one_blas_thread():
+            draw = np.maximum(member.hazards + member.root @ self._rng.standard_normal(len(member.hazards)), 0.0)
+            converting = member.design.converting_keys  # the other keys have no credit to give
+            sample = weights[converting] @ key_credit(member.design, draw, member.spec.rule, converting_only=True)
         if self.uncertainty == "centred":
             sample = sample + sign * (weights @ self._deviation[k])
         return sample
