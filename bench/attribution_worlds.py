@@ -209,7 +209,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "attribution_worlds.json")
     parser.add_argument("--intervals", action="store_true", help="the counterfactual intervals, per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 13])
-    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "centred", "sampling"])
+    modes = ["specifications", "exchangeable", "centred", "sampling"]
+    parser.add_argument("--uncertainty", default="specifications", choices=modes)
     parser.add_argument("--modes", nargs="+", default=["sampling", "specifications"], help="with --intervals")
     args = parser.parse_args()
     results = {"worlds": {}, "bootstrap_samples": args.bootstrap}

@@ -74,10 +74,16 @@ class Design:
     key_of_row: np.ndarray
     last_row: np.ndarray  # per key: its last session row
     channels: list[str]
+    observed: np.ndarray | None = None  # per session row: in the likelihood (None: all; see `horizon_hours`)
 
     @property
     def n_params(self) -> int:
         return self.features.shape[1]
+
+    def row_weight(self, counts: np.ndarray) -> np.ndarray:
+        """Each session row's weight in the likelihood: its key's journey count, 0 where not observed."""
+        weight = np.asarray(counts, dtype=float)[self.key_of_row]
+        return weight if self.observed is None else weight * self.observed
 
     @cached_property
     def last_features(self) -> sparse.csr_matrix:
@@ -118,9 +124,11 @@ def session_design(
     converted: np.ndarray,
     channels: list[str],
     hours: list[str] | None = None,
-    recent_hours: float = RECENT_HOURS,
+    recent_hours: float | tuple[float, ...] = RECENT_HOURS,
     lookback_hours: float | None = None,
     presence: bool = False,
+    horizon_hours: float | None = None,
+    window_hours: float | None = None,
 ) -> Design:
     """One row per touch of each path key; column j < n: own channel j; then earlier touches by pair.
 
@@ -129,9 +137,19 @@ def session_design(
     in n + c * n + d, older ones in n + n * n + c * n + d. `lookback_hours` (with `hours`) leaves out touches
     more than that before the journey's end (never its last touch): a shorter lookback on the same keys.
     `presence`: an earlier channel counts once per recency bin however often it came (a saturating carry).
+
+    `horizon_hours` (with `hours` and `window_hours`, the journeys' lookback): complete histories only. A journey
+    keeps the touches of its last `window_hours`, so an early session's history is cut short where the last
+    session's is not, and sessions with more history look likelier to convert. Here an earlier touch counts only
+    within `horizon_hours` before the session, and only sessions whose whole horizon lies inside the window
+    (hours before the end + horizon <= window) enter the likelihood: left truncation handled by delayed entry
+    (Andersen, Borgan, Gill & Keiding 1993, ch. III.3). The last session always enters.
     """
+    if horizon_hours is not None and (hours is None or window_hours is None or horizon_hours > window_hours):
+        raise ValueError("session_design: horizon_hours needs touch hours and a window_hours at least as long")
     n = len(channels)
-    bins = 1 if hours is None else 2
+    edges = np.sort(np.atleast_1d(np.asarray(recent_hours, dtype=float)))
+    bins = 1 if hours is None else len(edges) + 1
     lengths = np.array([path.count(SEPARATOR) + 1 for path in paths], dtype=np.int64)
     tokens = SEPARATOR.join(paths).split(SEPARATOR) if paths else []
     channel = pd.Index(channels).get_indexer(tokens)
@@ -160,8 +178,15 @@ def session_design(
         later_parts.append((offset + second[None, :]).ravel())
     earlier = np.concatenate(earlier_parts) if earlier_parts else np.zeros(0, dtype=np.int64)
     later = np.concatenate(later_parts) if later_parts else np.zeros(0, dtype=np.int64)
-    older = (at[earlier] - at[later] >= recent_hours) if hours is not None else np.zeros(len(earlier), dtype=bool)
-    carry = n + older * (n * n) + channel[earlier] * n + channel[later]
+    observed = None
+    if horizon_hours is not None:
+        within = at[earlier] - at[later] <= horizon_hours
+        earlier, later = earlier[within], later[within]
+        observed = at + horizon_hours <= window_hours
+    age = np.zeros(len(earlier), dtype=np.int64)  # recency bin: how many edges the gap reaches
+    if hours is not None:
+        age = np.searchsorted(edges, at[earlier] - at[later], side="right")
+    carry = n + age * (n * n) + channel[earlier] * n + channel[later]
     rows = np.concatenate([np.arange(len(channel)), later])
     cols = np.concatenate([channel, carry])
     shape = (len(channel), n + bins * n * n)
@@ -172,7 +197,7 @@ def session_design(
     last_row = ends - 1
     outcome = np.zeros(len(channel), dtype=bool)
     outcome[last_row] = np.asarray(converted, dtype=bool)
-    return Design(features, outcome, key, last_row.astype(np.int64), list(channels))
+    return Design(features, outcome, key, last_row.astype(np.int64), list(channels), observed)
 
 
 def distinct_rows(
@@ -212,7 +237,7 @@ def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = N
     """
     if design.n_params == 0 or not design.converted.any():
         return np.zeros(design.n_params)  # nothing converted: no cause to estimate
-    row_weight = counts[design.key_of_row].astype(float)
+    row_weight = design.row_weight(counts)
     z, y, row_class = distinct_rows(design.features, design.converted)
     weight = np.bincount(row_class, weights=row_weight, minlength=z.shape[0])
     zt = z.T.tocsr()
@@ -284,7 +309,7 @@ def hazard_covariance(design: Design, counts: np.ndarray, hazards: np.ndarray, r
     of the estimate around the best the model can do when the model is wrong (and sessions of one journey are
     not independent).
     """
-    weight = counts[design.key_of_row].astype(float)
+    weight = design.row_weight(counts)
     eta = np.maximum(design.features @ hazards, MIN_HAZARD)
     curvature = np.where(design.converted, np.exp(-eta) / np.maximum(-np.expm1(-eta), MIN_HAZARD) ** 2, 0.0)
     z = design.features
@@ -300,6 +325,8 @@ def hazard_covariance(design: Design, counts: np.ndarray, hazards: np.ndarray, r
         covariance[np.ix_(free, free)] = inverse
         return covariance
     d_eta = np.where(design.converted, 1.0 / np.expm1(eta), -1.0)
+    if design.observed is not None:
+        d_eta = d_eta * design.observed  # rows outside the likelihood have no score
     n_keys = len(design.last_row)
     rows = np.arange(z.shape[0])
     per_key = sparse.csr_matrix((np.ones(z.shape[0]), (design.key_of_row, rows)), shape=(n_keys, z.shape[0]))

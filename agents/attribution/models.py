@@ -148,6 +148,7 @@ def _counterfactual(data: Journeys, channels: list[str], params: AttributionPara
         params.seed,
         keys["timing"].tolist(),
         uncertainty=params.counterfactual_uncertainty,
+        window_hours=params.lookback_days * 24.0,
     )
     key_credit = model.credit * converted[:, None]
     credit = _journey_credit(key_credit, key_of_journey, journeys, channels)

@@ -32,7 +32,7 @@ class AttributionParameters(StrictModel):
     # counterfactual model: intervals pool the draws of its specifications (recency split, lookback, counting,
     # credit rule; robust parameter draws); "centred": their spread around the estimate; "sampling": one
     # specification, model-based draws (no model uncertainty, the intervals before)
-    counterfactual_uncertainty: Literal["specifications", "centred", "sampling"] = "specifications"
+    counterfactual_uncertainty: Literal["specifications", "exchangeable", "centred", "sampling"] = "specifications"
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     # a paid channel is underperforming when its ROAS interval lies entirely below target_roas or
     # its CPA interval entirely above its target CPA (when one is given for it)

@@ -179,3 +179,19 @@ def test_channel_hazards_and_credit_equal_the_per_term_sum():
 def test_an_unknown_channel_is_named():
     with pytest.raises(ValueError, match="'x' is not in"):
         session_design(["a > x"], np.array([True]), CHANNELS)
+
+
+def test_complete_histories_count_touches_within_the_horizon_and_enter_sessions_whose_horizon_is_observed():
+    design = session_design(
+        ["a > b > c"], np.array([True]), ["a", "b", "c"], ["400 > 100 > 0"], horizon_hours=336, window_hours=720
+    )
+    n = 3
+    last = design.features.toarray()[2]
+    assert last[n + n * n + 1 * n + 2] == 1  # b -> c, 100 h before: within the horizon (older than 96 h)
+    assert last[n + n * n + 0 * n + 2] == 0  # a -> c, 400 h before: beyond it
+    assert design.features.toarray()[1][n + n * n + 0 * n + 1] == 1  # a -> b: 300 h apart
+    # a's horizon reaches 736 h before the end, beyond the 720 h window: its history may be cut, it sits out
+    assert design.observed.tolist() == [False, True, True]
+    assert design.row_weight(np.array([3.0])).tolist() == [0.0, 3.0, 3.0]
+    with pytest.raises(ValueError, match="horizon_hours needs"):
+        session_design(["a > b"], np.array([True]), ["a", "b"], ["5 > 0"], horizon_hours=336)
