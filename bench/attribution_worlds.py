@@ -12,8 +12,9 @@ of channels whose interval covers the true share. Results go to bench/results/at
 
 `--intervals` measures the counterfactual model's intervals per world, scale and simulation seed, before
 (`sampling`: one specification, model-based parameter draws) and after (`specifications`: every
-specification, robust draws): coverage of the true shares, mean width (share points) and mean width relative
-to the share, and the fit time; stored under "counterfactual_intervals".
+specification, robust draws; or `--modes` with `exchangeable` and `centred`): coverage of the true shares, mean
+width (share points) and mean width relative to the share, and the agent's wall time; stored under
+"counterfactual_intervals".
 """
 
 from __future__ import annotations

@@ -310,3 +310,23 @@ def test_complete_histories_remove_the_carry_the_window_fakes():
     complete = credit_off_the_buying_channel(horizon_hours=336.0, window_hours=720.0)
     assert every_touch > 0.1  # measured 0.18
     assert complete < 0.05  # measured 0.02 (non-negative estimates of zero effects lean up)
+
+
+def test_a_further_specification_is_drawn_from_the_specifications_predictive_distribution(world):
+    paths, _ = world
+    data = build_journeys(paths, DAY, DAY, 30, ())
+    keys = data.journeys.groupby(["path", "is_converted"]).size().rename("n").reset_index()
+    model = CounterfactualModel(
+        keys.path.tolist(), keys.is_converted.to_numpy(), ["direct", "display", "search"], keys.n.to_numpy(float)
+    )
+    rng = np.random.default_rng(4)
+    deviations = rng.normal(0.0, 1.0, (10, 3))
+    deviations -= deviations.mean(axis=1, keepdims=True)  # per specification, channels' deviations sum to 0
+    deviations[0] = 0.0  # the default's own row
+    draws = np.array([model._further_specification(deviations) for _ in range(40_000)])
+    k = len(deviations)
+    assert draws.mean(axis=0) == pytest.approx(deviations.mean(axis=0), abs=0.03)
+    # variance of the predictive t: (1 + 1/K) s^2 (K - 1) / (K - 3)
+    expected = (1 + 1 / k) * deviations.var(axis=0, ddof=1) * (k - 1) / (k - 3)
+    assert draws.var(axis=0) == pytest.approx(expected, rel=0.06)
+    assert np.abs(draws.sum(axis=1)).max() < 1e-9  # conversions only move between channels
