@@ -26,6 +26,7 @@ from agents.attribution.counterfactual import (
     one_blas_thread,
     session_design,
 )
+from agents.attribution.journeys import SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class CounterfactualModel:
         self.uncertainty = uncertainty
         # the journeys' lookback (a touch older than this before the end is not in the data); not given: the
         # oldest touch seen
-        oldest = max((float(h) for key in hours or [] for h in key.split(" > ")), default=0.0)
+        oldest = max((float(h) for key in hours or [] for h in key.split(SEPARATOR)), default=0.0)
         self.window_hours = float(window_hours) if window_hours is not None else oldest
         self.converted = np.asarray(converted, dtype=bool)
         self._counts = np.asarray(counts, dtype=float)
@@ -135,7 +136,7 @@ class CounterfactualModel:
         self._samples = 0
 
     def _fit(self, specs, paths, converted, channels, counts, hours) -> dict[tuple, _Fitted]:
-        """One fit per distinct (recency, lookback, counting): design, hazards, root of their covariance."""
+        """One fit per distinct (recency, lookback, counting, horizon): design, hazards, root of their covariance."""
         fits: dict[tuple, _Fitted] = {}
         start = None
         for spec in specs:
