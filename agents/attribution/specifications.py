@@ -62,7 +62,7 @@ SPECIFICATIONS = tuple(
 )
 
 
-UNCERTAINTY = ("specifications", "exchangeable", "centred", "sampling")
+UNCERTAINTY = ("exchangeable", "specifications", "centred", "sampling")
 DEFAULT_DRAWS_ONLY = ("exchangeable", "centred")  # modes that draw the default's hazards only
 _Fitted = tuple[Design, np.ndarray, np.ndarray]  # design, hazards, lower Cholesky factor of their covariance
 
@@ -83,10 +83,10 @@ class CounterfactualModel:
     resampled journey counts.
 
     uncertainty:
-    - "specifications" (default): sample b is a draw of specification b mod K itself (journeys resampled, its
+    - "specifications": sample b is a draw of specification b mod K itself (journeys resampled, its
       hazards from its robust covariance); the interval is the quantiles of the pooled draws, so it follows
       where the alternatives lie.
-    - "exchangeable": the truth is treated as one more specification, exchangeable with the K fitted ones (the
+    - "exchangeable" (default): the truth is treated as one more specification, exchangeable with the K fitted ones (the
       statistically indistinguishable ensemble of Annan & Hargreaves 2010; the random-effects prediction
       interval of Higgins, Thompson & Spiegelhalter 2009). Sample b is a draw of the default specification
       (journeys resampled, robust hazards) plus a draw of where a further specification would lie relative to
@@ -110,7 +110,7 @@ class CounterfactualModel:
         counts: np.ndarray,
         seed: int = 0,
         hours: list[str] | None = None,
-        uncertainty: str = "specifications",
+        uncertainty: str = "exchangeable",
         specifications: tuple[Specification, ...] = SPECIFICATIONS,
         window_hours: float | None = None,
     ):
