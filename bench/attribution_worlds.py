@@ -11,9 +11,10 @@ channel's conversion share against the world's true share, and (for models with 
 of channels whose interval covers the true share. Results go to bench/results/attribution_worlds.json.
 
 `--intervals` measures the counterfactual model's intervals per world, scale and simulation seed, before
-(`sampling`: one specification, model-based parameter draws) and after (`specifications`: every
-specification, robust draws): coverage of the true shares, mean width (share points) and mean width relative
-to the share, and the fit time; stored under "counterfactual_intervals".
+(`sampling`: one specification, model-based parameter draws) and after (`exchangeable`, the default: a
+prediction interval over the specifications; or `--modes` with `specifications` and `centred`): coverage of
+the true shares, mean width (share points) and mean width relative to the share, and the agent's wall time;
+stored under "counterfactual_intervals".
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def interval_rows(summary: pd.DataFrame, truth: pd.Series) -> dict:
 
 
 def evaluate_intervals(
-    world_name: str, scale: float, seed: int, bootstrap: int, modes: tuple[str, ...] = ("sampling", "specifications")
+    world_name: str, scale: float, seed: int, bootstrap: int, modes: tuple[str, ...] = ("sampling", "exchangeable")
 ) -> dict:
     """The counterfactual model's intervals before and after model uncertainty, on one simulated world."""
     inputs, truth, context, paths = _world(world_name, scale, seed)
@@ -141,7 +142,7 @@ def evaluate_intervals(
 
 
 def evaluate(
-    world_name: str, scale: float, bootstrap: int, models: tuple[str, ...], uncertainty: str = "specifications"
+    world_name: str, scale: float, bootstrap: int, models: tuple[str, ...], uncertainty: str = "exchangeable"
 ) -> dict:
     started = time.perf_counter()
     inputs, truth, context, paths = _world(world_name, scale)
@@ -209,8 +210,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "attribution_worlds.json")
     parser.add_argument("--intervals", action="store_true", help="the counterfactual intervals, per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 13])
-    parser.add_argument("--uncertainty", default="specifications", choices=["specifications", "centred", "sampling"])
-    parser.add_argument("--modes", nargs="+", default=["sampling", "specifications"], help="with --intervals")
+    modes = ["exchangeable", "specifications", "centred", "sampling"]
+    parser.add_argument("--uncertainty", default="exchangeable", choices=modes)
+    parser.add_argument("--modes", nargs="+", default=["sampling", "exchangeable"], help="with --intervals")
     args = parser.parse_args()
     results = {"worlds": {}, "bootstrap_samples": args.bootstrap}
     if args.output.exists():

@@ -29,10 +29,12 @@ class AttributionParameters(StrictModel):
     # bootstrap over journeys for the channel summary intervals
     bootstrap_samples: int = Field(default=200, ge=20, le=5000)
     seed: int = 20260101
-    # counterfactual model: intervals pool the draws of its specifications (recency split, lookback, counting,
-    # credit rule; robust parameter draws); "centred": their spread around the estimate; "sampling": one
-    # specification, model-based draws (no model uncertainty, the intervals before)
-    counterfactual_uncertainty: Literal["specifications", "centred", "sampling"] = "specifications"
+    # counterfactual model: intervals carry the spread of its specifications (recency split, lookback, counting,
+    # complete histories, credit rule). "exchangeable": the truth as one more specification (a prediction
+    # interval over them, plus the default's sampling draws); "specifications": the pooled draws of every
+    # specification; "centred": their spread around the estimate; "sampling": one specification, model-based
+    # draws (no model uncertainty, the intervals before)
+    counterfactual_uncertainty: Literal["exchangeable", "specifications", "centred", "sampling"] = "exchangeable"
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     # a paid channel is underperforming when its ROAS interval lies entirely below target_roas or
     # its CPA interval entirely above its target CPA (when one is given for it)
