@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workflow import engine, prepare, restore
+from workflow import engine, ledger_cost, prepare, restore
 
 # ops tables copied back in time for the history a monitoring pass reads, with their time columns
 HISTORY_TABLES = {
@@ -110,12 +110,15 @@ def main() -> None:
                 engine(settings)  # warm-up: the first flow run registers the flow and its tasks
                 restore(settings, Path(tmp))
                 engine_run = engine(settings)
+                ledger = ledger_cost(settings, engine_run["run_id"], engine_run["wall_s"])
                 watch = monitoring(settings, engine_run["wall_s"])
                 print(
                     f"scale {scale:>5}: monitoring pass {watch['hook_s']:.2f}s over {watch['history_days']} days of "
                     f"history = {watch['share_of_run']:.1%} of the daily run ({engine_run['wall_s']:.1f}s)"
                 )
-                runs.append({"scale": scale, "engine": engine_run, "monitoring": watch})
+                print(f"scale {scale:>5}: audit ledger {ledger['entries']} entries, {ledger['cost_s']:.2f}s "
+                      f"({ledger['share_of_wall']:.1%} of the daily run)")  # fmt: skip
+                runs.append({"scale": scale, "engine": engine_run, "monitoring": watch, "audit_ledger": ledger})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
