@@ -61,7 +61,11 @@ def largest_credit(frame: pd.DataFrame) -> pd.DataFrame:
     return ranked.drop_duplicates("conversion_id")[["conversion_id", "converted_at", "channel_id", "conversion_value"]]
 
 
-PATHS = Read(name="fct_conversion_paths", window_column="converted_at", columns=("conversion_id", "channel_path"))
+PATHS = Read(
+    name="fct_conversion_paths",
+    window_column="converted_at",
+    columns=("conversion_id", "channel_path", "is_converted", "conversion_value_in_reporting_currency"),
+)
 
 ATTRIBUTION_V1 = Agent(
     AgentManifest(

@@ -244,13 +244,22 @@ def test_each_agent_run_is_in_the_ledger_with_what_it_read_and_wrote(warehouse):
     assert details["status"] == "succeeded" and details["context_key"] == CONTEXT.key
     con = warehouse._con
     end = CONTEXT.window_end + timedelta(days=1)
+    [read] = details["inputs"]
+    # the run fetched only the columns the agent declares it relies on; the evidence names them
+    assert read["columns"] == sorted(["conversion_id", "channel_path", "is_converted", "converted_at",
+                                      "conversion_value_in_reporting_currency"])  # fmt: skip
     paths = con.execute(
-        "select * from marts.fct_conversion_paths_v1 where converted_at >= ? and converted_at < ?",
+        f"select {', '.join(read['columns'])} from marts.fct_conversion_paths_v1 "
+        "where converted_at >= ? and converted_at < ?",
         [CONTEXT.window_start, end],
     ).df()
-    assert details["inputs"] == [
-        {"table": "marts.fct_conversion_paths_v1", "version": 1, "rows": len(paths), "hash": frame_hash(paths)}
-    ]
+    assert read == {
+        "table": "marts.fct_conversion_paths_v1",
+        "version": 1,
+        "rows": len(paths),
+        "hash": frame_hash(paths),
+        "columns": read["columns"],
+    }
     outputs = {o["table"]: o for o in details["outputs"]}
     assert {t: o["rows"] for t, o in outputs.items()} == run.rows_written
     for table, output in outputs.items():

@@ -56,7 +56,10 @@ def test_provenance_records_rows_hashes_and_cost():
     evidence.read("marts.fct_x_v1", 1, frame())
     evidence.wrote("agents.y_v2", 2, frame().iloc[:1])
     details = evidence.details()
-    assert details["inputs"] == [{"table": "marts.fct_x_v1", "version": 1, "rows": 3, "hash": frame_hash(frame())}]
+    columns = sorted(frame().columns)
+    assert details["inputs"] == [
+        {"table": "marts.fct_x_v1", "version": 1, "rows": 3, "hash": frame_hash(frame()), "columns": columns}
+    ]
     assert details["outputs"][0]["rows"] == 1 and details["hash_ms"] >= 0
 
 

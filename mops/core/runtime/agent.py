@@ -30,7 +30,8 @@ class Read(StrictModel):
     """One input: a dbt model (mart) or another agent's output table.
 
     version: the contract version read; None reads the latest (unpinned).
-    columns / key: what the agent relies on; the input gate checks both on the data read.
+    columns / key: what the agent relies on; the input gate checks both on the data read, and a mart read
+    with columns fetches only those (with key, window and freshness columns): nothing else is read.
     window_column: read only rows whose value falls in the run window, widened by lookback_days.
     max_age_days: freshness; the newest `freshness_column` value must be at most this many days
     before the window end.

@@ -87,6 +87,7 @@ class Provenance:
     def _entry(self, table: str, version: int | None, frame: pd.DataFrame) -> dict:
         started = time.perf_counter()
         entry = {"table": table, "version": version, "rows": len(frame), "hash": frame_hash(frame)}
+        entry["columns"] = sorted(str(c) for c in frame.columns)  # what the hash covers: reproducible by a read
         self.hash_s += time.perf_counter() - started
         return entry
 

@@ -170,7 +170,7 @@ class Runner:
             "(connect as the PII role, see `mops warehouse grants`)"
             for c in unreadable
         ]
-        columns = [c for c in actual if c not in hidden]
+        columns = [c for c in actual if c not in hidden and c in _relied_on(read, actual)]
         frame = self.warehouse.read(relation.schema, relation.name, columns, self._window(read, context))
         return label, frame, problems
 
@@ -371,6 +371,14 @@ class Runner:
                 ]
             )
             self.ops.append("decisions", decisions)
+
+
+def _relied_on(read: Read, actual: dict[str, str]) -> set[str]:
+    """The columns a read fetches: those it declares it relies on (with its key, window and freshness
+    columns), else every column; a mart's other columns are never read, hashed or held in memory."""
+    if not read.columns:
+        return set(actual)
+    return {*read.columns, *read.key, *(c for c in (read.window_column, read.freshness_column) if c)}
 
 
 def read_inputs(warehouse: Warehouse, agent: Agent, context: RunContext, **options) -> dict[str, pd.DataFrame]:
