@@ -107,9 +107,9 @@ def _kpi_points(days: list[date], lag: int, config: DetectorConfig) -> list[tupl
     """Which points of one KPI series are judged, against which earlier points, in which directions.
 
     A metric that keeps growing after its day (conversions counted on the click's day, as the ad platforms
-    report them, until their conversion window closes) is judged twice: its newest day for spikes only,
-    against complete days (an incomplete day can be too high, never legitimately too low), and its newest
-    complete day (at least `lag` days old) in every direction against the complete days before it.
+    report them, until their conversion window closes) is judged in each direction once: its newest day for
+    spikes (an incomplete day can be too high, never legitimately too low), against complete days; its
+    newest complete day (at least `lag` days old) for drops, against the complete days before it.
     """
     last = len(days) - 1
     if lag <= 0 or last < 0:
@@ -119,8 +119,9 @@ def _kpi_points(days: list[date], lag: int, config: DetectorConfig) -> list[tupl
     spikes = tuple(d for d in config.directions if d == "spike")
     if spikes and (not complete or complete[-1] != last):
         points.append((last, complete, config.model_copy(update={"directions": spikes})))
-    if complete:
-        points.append((complete[-1], complete[:-1], config))
+    drops = tuple(d for d in config.directions if d == "drop")
+    if complete and drops:
+        points.append((complete[-1], complete[:-1], config.model_copy(update={"directions": drops})))
     return points
 
 

@@ -110,3 +110,6 @@ def test_a_drop_is_judged_once_its_day_is_complete():
     assert [(a.direction, a.observed) for a in found] == [("drop", day.isoformat())]
     assert "complete after 7 days" in found[0].message
     assert kpi_anomalies(_kpi("google_ads", "spend", series.value.tolist()), maturity={"conversions": 7})
+    # a spike was judged while its day was young: a complete day is judged for drops only, once
+    spiked = _maturing([*complete[:-1], 2000.0], [200.0 * share for share in (0.9, 0.85, 0.75, 0.6, 0.35, 0.05, 0.01)])
+    assert kpi_anomalies(spiked, maturity={"conversions": 7}) == []
