@@ -58,15 +58,20 @@ def snapshot(scale: float) -> Path:
         return root
     shutil.rmtree(root, ignore_errors=True)
     exports, settings = cached_exports(scale), _settings(root, "w.duckdb")
+    land_history_and_next_day(exports, settings, _ingest)
+    shutil.copy(settings.warehouse_path, root / "snapshot.duckdb")
+    return root
+
+
+def land_history_and_next_day(exports: Path, settings, ingest) -> None:
+    """The history ingested and built, then the next day's files ingested and only GA4 staging built."""
     _land(exports / "landing", settings)
-    _ingest(settings)
+    ingest(settings)
     _dbt(settings, ["seed"])
     _dbt(settings, ["run"])
     _land(exports / "days" / "1", settings)
-    _ingest(settings)
+    ingest(settings)
     _dbt(settings, ["run", "--select", "stg_ga4__events"])
-    shutil.copy(settings.warehouse_path, root / "snapshot.duckdb")
-    return root
 
 
 def _rows_selected(settings: Settings) -> int:

@@ -22,8 +22,8 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.history import _land, cached_exports  # noqa: E402
-from bench.sessionized_day import MODEL, OUT, _dbt  # noqa: E402
+from bench.history import cached_exports  # noqa: E402
+from bench.sessionized_day import MODEL, OUT, _dbt, land_history_and_next_day  # noqa: E402
 from mops.core.ingest_postgres import ingest_postgres  # noqa: E402
 from mops.core.landing import load_registry  # noqa: E402
 from mops.core.settings import PROJECT_DIR, Settings  # noqa: E402
@@ -95,13 +95,7 @@ def snapshot(scale: float) -> tuple[Path, str]:
     _admin(f'drop database if exists "{database}" with (force)')
     _admin(f'create database "{database}"')
     exports, settings = cached_exports(scale), _settings(root, database)
-    _land(exports / "landing", settings)
-    _ingest(settings)
-    _dbt(settings, ["seed"])
-    _dbt(settings, ["run"])
-    _land(exports / "days" / "1", settings)
-    _ingest(settings)
-    _dbt(settings, ["run", "--select", "stg_ga4__events"])
+    land_history_and_next_day(exports, settings, _ingest)
     (root / "snapshot.done").write_text(database)
     return root, database
 
