@@ -67,11 +67,17 @@ def _reference_hash(frame: pd.DataFrame) -> str:
     """The definition, computed the plain way: pandas' row hashes of the canonical frame, sorted, SHA-256."""
     import hashlib
 
-    from mops.core.runtime.provenance import _canonical
+    from mops.core.runtime.provenance import NULL, _canonical
 
     columns = sorted(frame.columns, key=str)
     digest = hashlib.sha256("|".join(str(c) for c in columns).encode())
-    canonical = pd.DataFrame({str(c): _canonical(frame[c]) for c in columns}, index=frame.index)
+
+    def plain(column: pd.Series) -> pd.Series:  # text as Python objects, a missing value as the null marker
+        if pd.api.types.infer_dtype(column, skipna=True) == "string":
+            return column.astype(object).where(column.notna(), NULL)
+        return _canonical(column)
+
+    canonical = pd.DataFrame({str(c): plain(frame[c]) for c in columns}, index=frame.index)
     rows = pd.util.hash_pandas_object(canonical, index=False, categorize=False).to_numpy(dtype=np.uint64)
     digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()

@@ -40,6 +40,8 @@ def _canonical(column: pd.Series) -> pd.Series:
         return pd.Series(values.astype("datetime64[ns]").to_numpy().view("int64"), index=column.index)
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
+    if isinstance(values.dtype, pd.StringDtype):  # text for sure: hashed as the same text held as objects
+        return values.fillna(NULL)
     text = values.astype(object).where(values.notna(), NULL)
     if pd.api.types.infer_dtype(text, skipna=False) != "string":  # mixed or non-text objects: as their text
         text = text.astype(str)
