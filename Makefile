@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # lint compiles the dbt project against a throwaway warehouse, never the real one
 LINT_WAREHOUSE := $(CURDIR)/var/lint/lint.duckdb
+TEST_WORKERS ?= 2
 
 .PHONY: install browser demo test lint unit faults bench bench-large docs clean
 
@@ -32,8 +33,9 @@ lint: install
 	cd dbt_project && MOPS_WAREHOUSE_PATH=$(LINT_WAREHOUSE) DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
 		../$(BIN)/sqlfluff lint models --processes 2
 
+# two workers at least (one per core here); each worker keeps its own dbt target folder (tests/conftest.py)
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 unit: install
 	$(BIN)/pytest tests/unit

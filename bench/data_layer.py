@@ -64,7 +64,7 @@ def _timed_build(settings: Settings, label: str, timings: dict, full_refresh: bo
     if not result.ok:
         raise SystemExit(f"{label} failed: {result.failures} (log {result.log_path})")
     timings[f"{label}_s"] = time.perf_counter() - started
-    nodes = json.loads((settings.dbt_project_dir / "target" / "run_results.json").read_text())["results"]
+    nodes = json.loads((settings.dbt_target_path / "run_results.json").read_text())["results"]
     of = {
         "incremental_models": lambda uid: uid.startswith("model.") and uid.split(".")[-1] in INCREMENTAL_MODELS,
         "models": lambda uid: uid.startswith("model."),

@@ -77,7 +77,7 @@ def land_history_and_next_day(exports: Path, settings, ingest) -> None:
 def _rows_selected(settings: Settings) -> int:
     """Rows the model's select returns on this warehouse now (what its next build processes)."""
     _dbt(settings, ["compile", "--select", MODEL])
-    files = (settings.dbt_project_dir / "target" / "compiled").rglob(f"{MODEL}.sql")
+    files = (settings.dbt_target_path / "compiled").rglob(f"{MODEL}.sql")
     compiled = next(f for f in files if f.parent.suffix != ".yml").read_text()  # not a unit test's fixture
     with connect_duckdb(settings.warehouse_path, read_only=True) as con:
         return con.execute(f"select count(*) from ({compiled}) as selected").fetchone()[0]
@@ -93,7 +93,7 @@ def measure(scale: float, label: str) -> dict:
     out["rows_processed"] = _rows_selected(settings)
     out["dbt_start_up_cpu_s"] = round(_dbt(settings, ["run", "--select", MODEL, "--exclude", MODEL]), 2)
     out["dbt_run_cpu_s"] = round(_dbt(settings, ["run", "--select", MODEL]), 2)
-    results = json.loads((settings.dbt_project_dir / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((settings.dbt_target_path / "run_results.json").read_text())["results"]
     out["model_execution_s"] = round(next(r["execution_time"] for r in results if r["unique_id"].endswith(MODEL)), 2)
     with connect_duckdb(settings.warehouse_path, read_only=True) as con:
         out["model_rows"] = con.execute(f"select count(*) from intermediate.{MODEL}").fetchone()[0]

@@ -114,7 +114,7 @@ def measure(scale: float, label: str) -> dict:
     }
     out["staged_events"] = _query(database, "select count(*) from staging.stg_ga4__events")
     _dbt(settings, ["compile", "--select", MODEL])
-    files = (settings.dbt_project_dir / "target" / "compiled").rglob(f"{MODEL}.sql")
+    files = (settings.dbt_target_path / "compiled").rglob(f"{MODEL}.sql")
     compiled = next(f for f in files if f.parent.suffix != ".yml").read_text()
     out["rows_processed"] = _query(database, f"select count(*) from ({compiled}) as selected")
     out["dbt_start_up_cpu_s"] = round(_dbt(settings, ["run", "--select", MODEL, "--exclude", MODEL]), 2)
@@ -123,7 +123,7 @@ def measure(scale: float, label: str) -> dict:
     out["dbt_run_cpu_s"] = round(_dbt(settings, ["run", "--select", MODEL]), 2)
     out["server_cpu_s"] = round(_server_cpu_s() - server, 2)
     out["other_connections_at_end"] = _other_connections(database)
-    results = json.loads((settings.dbt_project_dir / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((settings.dbt_target_path / "run_results.json").read_text())["results"]
     out["model_execution_s"] = round(next(r["execution_time"] for r in results if r["unique_id"].endswith(MODEL)), 2)
     out["model_rows"] = _query(database, f"select count(*) from intermediate.{MODEL}")
     out["content_md5"] = _query(

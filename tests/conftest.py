@@ -16,6 +16,11 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 # governance tests set their own policy and identities
 os.environ.setdefault("MOPS_POLICY_FILE", str(Path(__file__).parent / "policy.yml"))
 os.environ.setdefault("MOPS_ACTOR", "tester")
+# parallel workers (pytest-xdist) build the same checkout's dbt project: each keeps its own dbt target folder
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("MOPS_DBT_TARGET_FOLDER", f"target-{os.environ['PYTEST_XDIST_WORKER']}")
+    # a worker inherits COLUMNS=80, which the CLI's console would keep: tests set the width they read output at
+    os.environ.pop("COLUMNS", None)
 
 DEMO_END_DATE = "2026-06-30"  # fixed, so tests are deterministic whatever today is
 FX_SEED = PROJECT_DIR / "dbt_project" / "seeds" / "fx_rates.csv"

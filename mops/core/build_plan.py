@@ -179,7 +179,7 @@ def plan_build(
 
     code, dbt_vars = project_fingerprint(settings.dbt_project_dir), vars_fingerprint(settings)
     state = _load_state(settings)
-    manifest = state_dir(settings) / "manifest.json" if state else settings.dbt_project_dir / "target/manifest.json"
+    manifest = state_dir(settings) / "manifest.json" if state else settings.dbt_target_path / "manifest.json"
     sources = manifest_sources(manifest)
     markers: dict[str, str] = {}
     recorded = False
@@ -224,7 +224,7 @@ def plan_build(
 
 def executed_nodes(settings: Settings) -> tuple[list[str], int]:
     """Models, seeds and snapshots dbt's last invocation built (run_results.json), and its test count."""
-    path = settings.dbt_project_dir / "target" / "run_results.json"
+    path = settings.dbt_target_path / "run_results.json"
     try:
         results = json.loads(path.read_text()).get("results", [])
     except (OSError, ValueError):
@@ -244,7 +244,7 @@ def _copy(source: Path, target: Path) -> None:
 def _save_state(settings: Settings, plan: BuildPlan, build_id: str, finished_at) -> None:
     """The new baseline: the manifest this build parsed and the markers seen when it was planned."""
     folder = state_dir(settings)
-    _copy(settings.dbt_project_dir / "target" / "manifest.json", folder / "manifest.json")
+    _copy(settings.dbt_target_path / "manifest.json", folder / "manifest.json")
     state = {
         "build_id": build_id,
         "finished_at": f"{finished_at:%Y-%m-%d %H:%M:%S}",
@@ -293,7 +293,7 @@ def build(
     tests = 0
     if plan.mode == "nothing":
         # agents resolve marts through target/manifest.json: make it this warehouse's last build's
-        _copy(state_dir(settings) / "manifest.json", settings.dbt_project_dir / "target" / "manifest.json")
+        _copy(state_dir(settings) / "manifest.json", settings.dbt_target_path / "manifest.json")
     else:
         args = transform.dbt_args(command, plan.select, full_refresh)
         if plan.use_state:

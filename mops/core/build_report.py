@@ -54,7 +54,7 @@ def _explain(node: dict, stored_rows: list[str]) -> str:
 
 def build_report(settings, plan: BuildPlan, read_failures=None) -> BuildReport:
     """Compare the plan with what dbt ran; `read_failures(relation) -> list[str]` reads stored problems."""
-    target = settings.dbt_project_dir / "target"
+    target = settings.dbt_target_path
     results = _load(target / "run_results.json").get("results", [])
     nodes = _load(target / "manifest.json").get("nodes", {})
     report = BuildReport()

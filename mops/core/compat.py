@@ -179,7 +179,7 @@ def dbt_state_check(project_dir: Path, ref: str, dbt: str) -> DbtCheck:
         _git(project_dir, "worktree", "add", "--detach", str(base), ref)
         try:
             env = dict(
-                os.environ,
+                {k: v for k, v in os.environ.items() if k != "DBT_TARGET_PATH"},  # both parses in their own target/
                 MOPS_WAREHOUSE_PATH=str(Path(tmp) / "scratch.duckdb"),
                 DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                 DBT_USE_COLORS="false",

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Secret key of the PII pseudonyms (email_hash = HMAC-SHA256; MOPS_PII_KEY); unset = the public demo key,
     # which production mode refuses. Changing it changes every pseudonym (not the schema): rebuild and re-run.
     pii_key: SecretStr | None = None
+    # dbt's target folder inside dbt_project/ (manifest, run results, compiled SQL): one per concurrent builder
+    # of the same checkout (the test suite's parallel workers use target-<worker>).
+    dbt_target_folder: str = Field(default="target", pattern=r"^[A-Za-z0-9_.-]+$")
     # Prefix of the PostgreSQL roles `mops warehouse grants` sets up (<prefix>_runtime, _runtime_pii, _analyst, ...).
     warehouse_role_prefix: str = "mops"
     # The governance policy (roles, members, scopes); relative paths are under project_dir.
@@ -114,6 +117,11 @@ class Settings(BaseSettings):
     @property
     def dbt_project_dir(self) -> Path:
         return self.project_dir / "dbt_project"
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """Where dbt writes its manifest, run results, compiled SQL and partial-parse state."""
+        return self.dbt_project_dir / self.dbt_target_folder
 
     @property
     def contracts_dir(self) -> Path:

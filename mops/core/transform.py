@@ -74,6 +74,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
             "MOPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
             "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
+            "DBT_TARGET_PATH": str(settings.dbt_target_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_USE_COLORS": "false",
         }

@@ -38,7 +38,7 @@ def settings(tmp_path) -> Settings:
     """A private copy of the dbt project (this test edits a model) next to the repository's contracts."""
     project = tmp_path / "project"
     shutil.copytree(
-        PROJECT_DIR / "dbt_project", project / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+        PROJECT_DIR / "dbt_project", project / "dbt_project", ignore=shutil.ignore_patterns("target*", "logs")
     )
     (project / "contracts").symlink_to(PROJECT_DIR / "contracts")
     return Settings(
@@ -61,7 +61,7 @@ def _only(step: Path, keep: Path, into: Path) -> Path:
 
 def _downstream(settings: Settings, source: str) -> set[str]:
     """Models, seeds and snapshots reachable from a source in dbt's manifest (its child map)."""
-    manifest = json.loads((settings.dbt_project_dir / "target" / "manifest.json").read_text())
+    manifest = json.loads((settings.dbt_target_path / "manifest.json").read_text())
     start = next(uid for uid, s in manifest["sources"].items() if f"{s['source_name']}.{s['name']}" == source)
     seen, todo = set(), [start]
     while todo:

@@ -39,7 +39,7 @@ def dbt(project: Path, *args: str) -> subprocess.CompletedProcess:
 def base(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("contracts")
     project = root / "base"
-    shutil.copytree(PROJECT_DIR / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(PROJECT_DIR / "dbt_project", project, ignore=shutil.ignore_patterns("target*", "logs"))
     (project / "models/marts/tmp_unversioned_mart.sql").write_text(UNVERSIONED_SQL)
     (project / "models/marts/tmp_unversioned_mart.yml").write_text(UNVERSIONED_YML)
     assert dbt(project, "parse").returncode == 0
@@ -48,7 +48,7 @@ def base(tmp_path_factory) -> Path:
 
 def changed_copy(base: Path, name: str) -> Path:
     head = base.parent / name
-    shutil.copytree(base, head, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(base, head, ignore=shutil.ignore_patterns("target*", "logs"))
     return head
 
 

@@ -290,7 +290,7 @@ def test_every_conversion_has_a_path_that_holds_its_purchase_session(built_wareh
 
 
 def test_customers_carry_pii_tags_and_link_to_conversions(built_warehouse):
-    manifest = json.loads((built_warehouse.settings.dbt_project_dir / "target/manifest.json").read_text())
+    manifest = json.loads((built_warehouse.settings.dbt_target_path / "manifest.json").read_text())
     customers = manifest["nodes"]["model.mops.dim_customers.v1"]
     assert {n for n, c in customers["columns"].items() if c["meta"].get("pii")} == {"email", "first_name", "last_name"}
     linked = query(

@@ -240,7 +240,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ran_incrementally(settings: Settings, model: str) -> bool:
-    compiled = next((settings.dbt_project_dir / "target" / "run").rglob(f"{model}.sql")).read_text().lower()
+    compiled = next((settings.dbt_target_path / "run").rglob(f"{model}.sql")).read_text().lower()
     return "delete from" in compiled
 
 

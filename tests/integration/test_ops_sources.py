@@ -14,7 +14,7 @@ from mops.core.transform import dbt_executable
 
 def test_dbt_parses_the_ops_source_with_every_table_and_column(tmp_path):
     project = tmp_path / "dbt_project"
-    shutil.copytree(PROJECT_DIR / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(PROJECT_DIR / "dbt_project", project, ignore=shutil.ignore_patterns("target*", "logs"))
     env = dict(
         os.environ,
         MOPS_WAREHOUSE_PATH=str(tmp_path / "scratch.duckdb"),

@@ -35,7 +35,7 @@ def dbt_pseudonyms(settings) -> list[str]:
 
 
 def compiled_texts(settings) -> str:
-    target = settings.dbt_project_dir / "target"
+    target = settings.dbt_target_path
     files = [p for p in target.rglob("*") if p.is_file() and p.suffix in {".sql", ".json"}]
     return "".join(p.read_text(errors="ignore") for p in files)
 

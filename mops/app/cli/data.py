@@ -182,7 +182,7 @@ def docs(
     result = run_dbt(settings, ["docs", "generate"])
     if not result.ok:
         raise fail(f"dbt docs generate failed; log: {result.log_path}")
-    console.print(f"docs generated in {settings.dbt_project_dir / 'target'}")
+    console.print(f"docs generated in {settings.dbt_target_path}")
     if serve:
         console.print(f"serving on http://localhost:{port} (Ctrl+C to stop)")
         subprocess.run(

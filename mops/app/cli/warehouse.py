@@ -28,7 +28,7 @@ def grants(
 
     settings = get_settings()
     prefix = prefix or settings.warehouse_role_prefix
-    manifest = DbtManifest(settings.dbt_project_dir / "target" / "manifest.json")
+    manifest = DbtManifest(settings.dbt_target_path / "manifest.json")
     if not apply:
         for statement in grant_statements(manifest, prefix):
             console.print(escape(statement) + ";", highlight=False, soft_wrap=True)

@@ -109,7 +109,7 @@ class Warehouse(ABC):
 
     @cached_property
     def manifest(self) -> DbtManifest:
-        return DbtManifest(self.settings.dbt_project_dir / "target" / "manifest.json")
+        return DbtManifest(self.settings.dbt_target_path / "manifest.json")
 
     @abstractmethod
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -153,7 +153,7 @@ def seed_mart(log: OpsLog, spike: float = 1.0, days: int = 56) -> None:
     log.warehouse.append_rows(*MART, pd.DataFrame(rows), MART_TYPES)
 
 
-def write_manifest(project_dir: Path) -> None:
+def write_manifest(target: Path) -> None:
     """A dbt manifest naming the mart (the CLI resolves it as every reader does)."""
     node = {
         "resource_type": "model",
@@ -164,6 +164,5 @@ def write_manifest(project_dir: Path) -> None:
         "alias": MART[1],
         "columns": {c: {"data_type": t} for c, t in MART_TYPES.items()},
     }
-    target = project_dir / "dbt_project" / "target"
     target.mkdir(parents=True, exist_ok=True)
     (target / "manifest.json").write_text(json.dumps({"nodes": {"model.mops.fct_ad_performance_daily.v1": node}}))

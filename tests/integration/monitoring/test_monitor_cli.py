@@ -22,8 +22,8 @@ NOW = datetime(2026, 7, 1, 9, 0)
 @pytest.fixture
 def seeded(tmp_path, monkeypatch):
     """Returns a function seeding the warehouse; the CLI then reads it through MOPS_* settings."""
-    write_manifest(tmp_path)
     settings = Settings(project_dir=tmp_path, warehouse=str(tmp_path / "warehouse.duckdb"))
+    write_manifest(settings.dbt_target_path)
     monkeypatch.setenv("MOPS_PROJECT_DIR", str(tmp_path))
     monkeypatch.setenv("MOPS_WAREHOUSE", str(settings.warehouse_path))
     monkeypatch.setattr("mops.core.monitoring.check.utcnow", lambda: NOW)
