@@ -11,7 +11,6 @@ model) must equal, row for row, what `--full-refresh` builds from the same raw r
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from mops.core.transform import run_dbt
 from mops.core.warehouse.adapter import DuckDBWarehouse, PostgresWarehouse
 from mops.core.warehouse.connections import connect_duckdb
 from tests.conftest import DEMO_END_DATE, FX_SEED, make_settings
-from tests.integration.test_postgres_pipeline import throwaway_database
 
 pytestmark = pytest.mark.slow
 
@@ -198,12 +196,16 @@ def _split_google_stats(demo: Path, steps: Path) -> None:
         rows.to_csv(folder / f"stats_{day:%Y%m%d}.csv", index=False)
 
 
-@pytest.fixture(scope="module")
-def steps(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("daily")
+def daily_steps(root: Path) -> Path:
+    """The demo's exports as a backfill and the daily steps after it, under `root`."""
     generate(DEMO, root / "demo", FX_SEED)
     write_steps(root / "demo", root / "steps")
     return root / "steps"
+
+
+@pytest.fixture(scope="module")
+def steps(tmp_path_factory) -> Path:
+    return daily_steps(tmp_path_factory.mktemp("daily"))
 
 
 def _land(settings: Settings, step: Path) -> None:
@@ -296,17 +298,5 @@ def duckdb_settings(tmp_path) -> Settings:
 
 def test_incremental_days_equal_a_full_refresh_on_duckdb(steps, duckdb_settings):
     incremental, full = _build_day_by_day(duckdb_settings, steps)
-    _assert_scenario_present(full)
-    _assert_same(incremental, full)
-
-
-@pytest.fixture
-def postgres_settings(tmp_path) -> Iterator[Settings]:
-    with throwaway_database() as url:
-        yield make_settings(tmp_path, warehouse_url=url)
-
-
-def test_incremental_days_equal_a_full_refresh_on_postgres(steps, postgres_settings):
-    incremental, full = _build_day_by_day(postgres_settings, steps)
     _assert_scenario_present(full)
     _assert_same(incremental, full)

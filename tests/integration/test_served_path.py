@@ -84,39 +84,6 @@ def served(tmp_path_factory):
             shutil.rmtree(settings.var_path / "prefect", ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def served_duckdb(built_warehouse, tmp_path_factory):
-    """`mops serve` on a copy of the built demo DuckDB warehouse, on a real persistent server."""
-    import duckdb
-
-    root = tmp_path_factory.mktemp("served_duckdb")
-    settings = make_settings(root, prefect_port=_free_port())
-    shutil.copy(built_warehouse.settings.warehouse_path, settings.warehouse_path)
-    with duckdb.connect(str(settings.warehouse_path)) as con:  # only this test's runs in ops.*
-        con.execute("drop schema if exists ops cascade")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        MOPS_WAREHOUSE=str(settings.warehouse_path),
-        MOPS_LANDING_DIR=str(built_warehouse.settings.landing_path),
-        MOPS_VAR_DIR=str(settings.var_path),
-        MOPS_PREFECT_PORT=str(settings.prefect_port),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-    )
-    api, _, _ = server.start(settings)
-    serving = None
-    try:
-        log = (root / "serve.log").open("w")
-        serving = subprocess.Popen(
-            [str(BIN / "mops"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        yield settings, api, root / "serve.log"
-    finally:
-        if serving is not None:
-            os.killpg(serving.pid, 15)
-            serving.wait(timeout=60)
-        server.stop(settings)
-
-
 def _deployed(api: str) -> bool:
     with _client(api) as client:
         names = {d.name for d in client.read_deployments()}
@@ -174,18 +141,6 @@ def test_daily_then_pacing_triggers_reoptimize_on_the_worker_with_its_approval_r
             return warehouse.query(sql)
 
     _daily_pacing_reoptimize(api, worker_log, records)
-
-
-def test_the_same_with_mops_serve_on_the_embedded_warehouse(served_duckdb):
-    from mops.core.warehouse.adapter import DuckDBWarehouse
-
-    settings, api, serve_log = served_duckdb
-
-    def records(sql: str):
-        with DuckDBWarehouse(settings, read_only=True) as warehouse:
-            return warehouse.query(sql)
-
-    _daily_pacing_reoptimize(api, serve_log, records)
 
 
 def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
