@@ -80,7 +80,8 @@ def test_json_text_is_stored_with_zstd_and_reads_back_unchanged(con, tmp_path):
     landing = tmp_path / "landing"
     events = EVENTS.format(date=repr("20260501"))
     params = "[{'key': 'ga_session_id', 'value': {'string_value': null, 'int_value': 7}}]"
-    write_parquet(landing / "ga4/events/e.parquet", f"select *, {params} as event_params, 3 as stream_x from ({events})")
+    select = f"select *, {params} as event_params, 3 as stream_x from ({events})"
+    write_parquet(landing / "ga4/events/e.parquet", select)
     assert run(con, landing)["ga4/events/e.parquet"].status == "loaded"
     con.execute("checkpoint")
     stored = dict(
