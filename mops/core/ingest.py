@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +73,36 @@ class FileResult:
         shown = ", ".join(self.new_fields[:10])
         more = f" and {len(self.new_fields) - 10} more" if len(self.new_fields) > 10 else ""
         return f"{shown}{more} (kept in {EXTRAS_COLUMN})"
+
+
+@dataclass
+class FileLog:
+    """The ingest log's paths and content hashes, read once per run and kept up to date by its writes.
+
+    Only the ingest writes raw._mops_files, and one process at a time writes the warehouse, so the run's
+    own copy answers "already loaded?", "same content as?" and "a re-export?" without a query per file.
+    """
+
+    sha_of: dict[str, str]  # file path -> sha256 of the content loaded
+    paths_of: dict[str, list[str]] = field(default_factory=dict)  # sha256 -> the paths loaded with it
+
+    def __post_init__(self) -> None:
+        for path, sha in self.sha_of.items():
+            self.paths_of.setdefault(sha, []).append(path)
+
+    @classmethod
+    def read(cls, con) -> FileLog:
+        return cls(dict(con.execute(f"select file_path, sha256 from {FILES_TABLE} order by loaded_at").fetchall()))
+
+    def same_content(self, sha: str) -> list[str]:
+        return self.paths_of.get(sha, [])
+
+    def record(self, rel: str, sha: str) -> None:
+        old = self.sha_of.pop(rel, None)
+        if old is not None:
+            self.paths_of[old].remove(rel)
+        self.sha_of[rel] = sha
+        self.paths_of.setdefault(sha, []).append(rel)
 
 
 def landing_files(landing_dir: Path) -> list[Path]:
@@ -199,11 +229,14 @@ def ingest_file(
     path: Path,
     today: date | None = None,
     ensured: set[str] | None = None,
+    log: FileLog | None = None,
 ) -> FileResult:
-    """Ingest one file (its own transaction); `ensured`: raw tables this run already created or widened."""
+    """Ingest one file (its own transaction); `ensured`: raw tables this run already created or widened;
+    `log`: the ingest log as this run knows it (read from the warehouse when not given)."""
     rel = str(path.relative_to(landing_dir))
+    log = log if log is not None else FileLog.read(con)
     try:
-        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today(), ensured or set())
+        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today(), ensured or set(), log)
     except RefusedFile as refused:
         return FileResult(rel, "refused", message=refused.reason)
 
@@ -216,22 +249,30 @@ def _ingest_file(
     rel: str,
     today: date,
     ensured: set[str],
+    log: FileLog,
 ) -> FileResult:
     table = resolve_table(registry, landing_dir, path)
     info = inspect_bytes(path, text=SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet")
-    same = con.execute(f"select file_path from {FILES_TABLE} where sha256 = ?", [info.sha256]).fetchall()
-    if any(row[0] == rel for row in same):
+    same = log.same_content(info.sha256)
+    if rel in same:
         return FileResult(rel, "unchanged", table.qualified_name, message="already loaded")
     if same:
-        return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0][0]}")
+        return FileResult(rel, "duplicate", table.qualified_name, message=f"same content as {same[0]}")
     staged = stage_file(con, table, path, rel, info, registry.units_per_usd, today)
-    replaced = con.execute(f"select count(*) from {FILES_TABLE} where file_path = ?", [rel]).fetchone()[0]
-    _write(con, table, staged, rel, info.sha256, ensured)
-    return loaded_result(table, staged, rel, bool(replaced))
+    replaced = rel in log.sha_of
+    _write(con, table, staged, rel, info.sha256, ensured, replaced)
+    log.record(rel, info.sha256)
+    return loaded_result(table, staged, rel, replaced)
 
 
-def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str, ensured: set[str]) -> None:
-    """Replace the file's rows and its log entry in one transaction: all of it or nothing."""
+def _write(
+    con, table: LandingTable, staged: StagedFile, rel: str, sha: str, ensured: set[str], replaced: bool = True
+) -> None:
+    """Replace the file's rows and its log entry in one transaction: all of it or nothing.
+
+    A file the log does not know has no rows to delete (rows and log entry are written in one transaction),
+    so its insert does not scan the raw table for them.
+    """
     loaded_at = utcnow()
     names, exprs = staged.raw_select(table)
     columns, select = ", ".join(q(c) for c in names), ", ".join(exprs)
@@ -239,13 +280,15 @@ def _write(con, table: LandingTable, staged: StagedFile, rel: str, sha: str, ens
     try:
         if table.raw_table not in ensured:
             ensure_raw_table(con, table)
-        con.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = ?", [rel])
+        if replaced:
+            con.execute(f"delete from {RAW_SCHEMA}.{q(table.raw_table)} where _mops_file = ?", [rel])
         con.execute(
             f"insert into {RAW_SCHEMA}.{q(table.raw_table)} ({columns}, _mops_file, _mops_loaded_at) "
             f"select {select}, ?, ? from {staged.relation}",
             [rel, loaded_at],
         )
-        con.execute(f"delete from {FILES_TABLE} where file_path = ?", [rel])
+        if replaced:
+            con.execute(f"delete from {FILES_TABLE} where file_path = ?", [rel])
         names = ", ".join(FILES_COLUMNS)
         marks = ", ".join("?" for _ in FILES_COLUMNS)
         con.execute(
@@ -273,9 +316,12 @@ def ingest(
     tables = registry.tables()
     ensure_raw_tables(con, tables)  # dbt sources exist even before a platform's first file
     ensured = {t.raw_table for t in tables}
+    log = FileLog.read(con)
     results = []
     for entry in scan_landing(landing_dir):
-        result = entry_result(entry, landing_dir) or ingest_file(con, registry, landing_dir, entry.path, today, ensured)
+        result = entry_result(entry, landing_dir) or ingest_file(
+            con, registry, landing_dir, entry.path, today, ensured, log
+        )
         results.append(result)
         if on_file:
             on_file(result)
