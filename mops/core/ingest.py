@@ -21,7 +21,8 @@ import duckdb
 
 from mops.core.base import utcnow
 from mops.core.errors import RefusedFile
-from mops.core.ingest_files import SUPPORTED_SUFFIXES, Entry, inspect_bytes, scan_landing
+from mops.core.ingest_files import SUPPORTED_SUFFIXES, Entry, FileBytes, inspect_bytes, is_text, scan_landing
+from mops.core.ingest_pool import WORKERS, run_files
 from mops.core.ingest_shapes import q
 from mops.core.ingest_stage import StagedFile, stage_file
 from mops.core.landing import LandingTable, Registry
@@ -30,6 +31,10 @@ from mops.core.sqltypes import SQL_TYPES
 __all__ = ["SUPPORTED_SUFFIXES", "StagedFile", "q", "stage_file"]
 
 RAW_SCHEMA = "raw"
+SESSION = (  # settings of every connection ingest runs statements on
+    "set TimeZone = 'UTC'",
+    "set enable_progress_bar = false",  # a bar per statement costs time and fills logs
+)
 FILES_TABLE = f"{RAW_SCHEMA}._mops_files"
 EXTRAS_COLUMN = "_mops_extras"
 META_COLUMNS = {
@@ -230,13 +235,15 @@ def ingest_file(
     today: date | None = None,
     ensured: set[str] | None = None,
     log: FileLog | None = None,
+    info: FileBytes | None = None,
 ) -> FileResult:
     """Ingest one file (its own transaction); `ensured`: raw tables this run already created or widened;
-    `log`: the ingest log as this run knows it (read from the warehouse when not given)."""
+    `log`: the ingest log as this run knows it (read from the warehouse when not given); `info`: its bytes'
+    hash and encoding when already inspected."""
     rel = str(path.relative_to(landing_dir))
     log = log if log is not None else FileLog.read(con)
     try:
-        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today(), ensured or set(), log)
+        return _ingest_file(con, registry, landing_dir, path, rel, today or date.today(), ensured or set(), log, info)
     except RefusedFile as refused:
         return FileResult(rel, "refused", message=refused.reason)
 
@@ -250,9 +257,10 @@ def _ingest_file(
     today: date,
     ensured: set[str],
     log: FileLog,
+    info: FileBytes | None = None,
 ) -> FileResult:
     table = resolve_table(registry, landing_dir, path)
-    info = inspect_bytes(path, text=SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet")
+    info = info or inspect_bytes(path, text=is_text(path))
     same = log.same_content(info.sha256)
     if rel in same:
         return FileResult(rel, "unchanged", table.qualified_name, message="already loaded")
@@ -306,23 +314,25 @@ def ingest(
     landing_dir: Path,
     on_file: Callable[[FileResult], None] | None = None,
     today: date | None = None,
+    workers: int = WORKERS,
 ) -> list[FileResult]:
-    """Ingest every landing file; each file is its own transaction, refusals do not stop the rest."""
+    """Ingest every landing file; each file is its own transaction, refusals do not stop the rest.
+
+    `workers` files are staged and written at once, each on its own connection (mops.core.ingest_pool);
+    results and `on_file` calls come in landing order, as with one worker.
+    """
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing folder {landing_dir} does not exist")
-    con.execute("set TimeZone = 'UTC'")
-    con.execute("set enable_progress_bar = false")  # a bar per statement costs time and fills logs
+    for statement in SESSION:
+        con.execute(statement)
     ensure_files_table(con)
     tables = registry.tables()
     ensure_raw_tables(con, tables)  # dbt sources exist even before a platform's first file
     ensured = {t.raw_table for t in tables}
     log = FileLog.read(con)
-    results = []
-    for entry in scan_landing(landing_dir):
-        result = entry_result(entry, landing_dir) or ingest_file(
-            con, registry, landing_dir, entry.path, today, ensured, log
-        )
-        results.append(result)
-        if on_file:
-            on_file(result)
-    return results
+
+    def load(cursor, entry: Entry, info: FileBytes | None) -> FileResult:
+        return ingest_file(cursor, registry, landing_dir, entry.path, today, ensured, log, info)
+
+    entries = [(entry, entry_result(entry, landing_dir)) for entry in scan_landing(landing_dir)]
+    return run_files(con, entries, load, workers, SESSION, on_file)
