@@ -53,7 +53,7 @@ def run_files(
             if on_file:
                 on_file(result)
         return results
-    infos = {i: _inspect(entry) for i, (entry, done) in enumerate(entries) if done is None}
+    infos: dict[int, FileBytes | None] = {}
     local = threading.local()
     cursors = []
     lock = threading.Lock()
@@ -78,7 +78,10 @@ def run_files(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mops-ingest")
     results = []
     try:
-        for i, info in infos.items():
+        for i, (entry, done) in enumerate(entries):
+            if done is not None:
+                continue
+            info = infos[i] = _inspect(entry)  # hashed here, so the first files start while the rest are hashed
             before = last_of.get(info.sha256) if info else None
             futures[i] = pool.submit(task, i, before)
             if info:
