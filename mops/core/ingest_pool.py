@@ -9,8 +9,9 @@ worker:
 - results and `on_file` calls come in landing order;
 - "same content as an earlier file": a file waits for the earlier file of this run with the same bytes
   (hashed before the files are dispatched), so it is judged against that file's outcome, as in order;
-- an error that is not a refusal stops the run at that file: files not started are not started (files
-  already in flight finish their own transactions), and the error is raised when its turn comes.
+- an error that is not a refusal stops the run at that file, and is raised when its turn comes: files not
+  started are not started, and files in flight are interrupted (an interrupted file's transaction rolls
+  back; one that already committed stays loaded, and a rerun finds it unchanged). A signal does the same.
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def run_files(
             results.append(result)
             if on_file:
                 on_file(result)
+    except BaseException:  # an error or a signal: files in flight stop and roll back, none is started
+        with lock:
+            for cursor in cursors:
+                cursor.interrupt()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         for cursor in cursors:
