@@ -3,9 +3,11 @@
 Per scale, over the cached demo exports of bench/history.py (var/bench/history/, generated once), into a
 fresh DuckDB file: the whole ingest (format match, casts, value checks, the transaction per file, the close
 of the warehouse) timed as wall and as process CPU time (DuckDB's threads included: the steadier measure
-on a shared machine), best of `--repeat` runs, with the load average beside it. One more run goes through
-a timing wrapper around the connection that sorts every statement into a phase, so the note can say where
-the time goes (the wrapper adds a little Python per statement). Writes bench/results/ingest.json.
+on a shared machine), best of `--repeat` runs, with the load average beside it. The timed runs use ingest's
+default of two files in flight (`--workers`). One more run, with one file at a time so that every statement
+has its own CPU time, goes through a timing wrapper around the connection that sorts every statement into
+a phase, so the note can say where the time goes (the wrapper adds a little Python per statement). Writes
+bench/results/ingest.json.
 """
 
 from __future__ import annotations
@@ -30,15 +32,16 @@ from history import cached_exports  # noqa: E402
 
 import mops  # noqa: E402
 from mops.core.ingest import ingest  # noqa: E402
+from mops.core.ingest_pool import WORKERS  # noqa: E402
 from mops.core.landing import load_registry  # noqa: E402
 from mops.core.warehouse.connections import connect_duckdb  # noqa: E402
 
 REGISTRY = load_registry(ROOT / "contracts" / "landing")
 PHASES = (  # first match wins, on the statement's text
     ("read (parse CSV/JSON, describe)", r"^(create or replace temp table _mops_raw|describe )"),
-    ("type checks", r"^select count\(\*\)(,| from)"),
-    ("value rules", r"^select count\(\*\) filter|_mops_units|where _mops_row = \?"),
-    ("key check", r"group by all having count"),
+    ("checks (one aggregate: row count, types, value rules, key hashes)", r"^select count\(\*\)|_mops_units"),
+    ("key check (exact, on a repeated key hash)", r"group by all having count|order by 1 limit 2$"),
+    ("offending-row lookups", r"where _mops_row = \?|limit 1$"),
     ("write (insert, replace, commit)", r"^(insert into raw\.|delete from raw\.|commit|begin|rollback)"),
     ("ingest log lookups", r"raw\._mops_files"),
 )  # fmt: skip
@@ -77,12 +80,15 @@ def landed(scale: float, root: Path) -> Path:
     return landing
 
 
-def run_once(landing: Path, warehouse: Path, phases: dict | None = None) -> dict:
+def run_once(landing: Path, warehouse: Path, workers: int, phases: dict | None = None) -> dict:
     for stale in (warehouse, Path(f"{warehouse}.wal")):
         stale.unlink(missing_ok=True)
     started, cpu = time.perf_counter(), time.process_time()
     with connect_duckdb(warehouse) as con:
-        results = ingest(Timed(con, phases) if phases is not None else con, REGISTRY, landing)
+        if phases is not None:  # one file at a time: each statement's CPU time is its own
+            results = ingest(Timed(con, phases), REGISTRY, landing, workers=1)
+        else:
+            results = ingest(con, REGISTRY, landing, workers=workers)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     refused = [r for r in results if r.status == "refused"]
     if refused:
@@ -91,18 +97,19 @@ def run_once(landing: Path, warehouse: Path, phases: dict | None = None) -> dict
     return {"files": len(results), "raw_rows": rows, "wall_s": wall, "cpu_s": cpu}
 
 
-def measure(scale: float, repeat: int, trace: bool = True) -> dict:
+def measure(scale: float, repeat: int, trace: bool = True, workers: int = WORKERS) -> dict:
     with tempfile.TemporaryDirectory(dir=ROOT / "var") as tmp:
         landing = landed(scale, Path(tmp))
         runs = []
         for _ in range(repeat):
             load = os.getloadavg()[0]
-            runs.append(run_once(landing, Path(tmp) / "w.duckdb") | {"load_avg_1m": round(load, 1)})
+            runs.append(run_once(landing, Path(tmp) / "w.duckdb", workers) | {"load_avg_1m": round(load, 1)})
         phases: dict = {}
-        traced = run_once(landing, Path(tmp) / "w.duckdb", phases) if trace else None
+        traced = run_once(landing, Path(tmp) / "w.duckdb", 1, phases) if trace else None
     best = min(runs, key=lambda r: r["wall_s"])
     out = {
         "scale": scale,
+        "workers": workers,
         "files": best["files"],
         "raw_rows": best["raw_rows"],
         "wall_s": round(best["wall_s"], 2),
@@ -113,7 +120,7 @@ def measure(scale: float, repeat: int, trace: bool = True) -> dict:
         "runs": [{k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()} for r in runs],
     }
     if traced:
-        out["phases_traced_run"] = _phases(traced, phases)
+        out["phases_traced_run"] = _phases(traced, phases) | {"workers": 1}
     return out
 
 
@@ -146,13 +153,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="files in flight (ingest's default)")
     parser.add_argument("--no-trace", action="store_true", help="skip the run that sorts statements into phases")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ingest.json")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     runs = []
     for scale in args.scales:
-        runs.append(measure(scale, args.repeat, trace=not args.no_trace))
+        runs.append(measure(scale, args.repeat, trace=not args.no_trace, workers=args.workers))
         r = runs[-1]
         print(
             f"scale {scale:>5g}: {r['raw_rows']:,} raw rows in {r['files']} files: {r['wall_s']:.2f} s wall "

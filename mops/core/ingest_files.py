@@ -85,6 +85,11 @@ def scan_landing(root: Path) -> list[Entry]:
     return sorted(entries, key=lambda e: str(e.path))
 
 
+def is_text(path: Path) -> bool:
+    """Whether the file is read as text (CSV, JSON) rather than as Parquet."""
+    return SUPPORTED_SUFFIXES[path.suffix.lower()] != "parquet"
+
+
 @dataclass
 class FileBytes:
     sha256: str

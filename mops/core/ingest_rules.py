@@ -4,12 +4,15 @@ Declared in the registry (`metrics:`, `unit_check:`, `dates:`, `checks:` of a ta
 non-null, money non-negative (refused, or flagged where a platform really reports negative values),
 clicks within impressions, the implied cost per click / per thousand impressions within a plausible
 range (money in the wrong unit, read from the data), and dates the platform can have reported.
-All rules run in one aggregate query; a broken refusing rule refuses the file naming the file, the
-field, the first row and its value; a broken flagging rule is reported and the rows load.
+All rules run in one aggregate query (with the staging's type and key checks); a broken refusing rule
+refuses the file naming the file, the field, the first row and its value; a broken flagging rule is
+reported and the rows load.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -170,6 +173,20 @@ def _show(value: object) -> str:
     return excerpt(value)
 
 
+def _units_table(con: duckdb.DuckDBPyConnection, units_per_usd: dict[str, float]) -> str:
+    """The temp table of currency units per US dollar, created once per connection and content."""
+    pairs = sorted((code, float(units)) for code, units in units_per_usd.items())
+    name = "_mops_units_" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:12]
+    values = ", ".join(f"({lit(code)}, {units!r})" for code, units in pairs)
+    con.execute(
+        f"create temp table if not exists {name} (__code varchar, __units double)"
+        if not values
+        else f"create temp table if not exists {name} as select __code, cast(__units as double) as __units "
+        f"from (values {values}) v(__code, __units)"
+    )
+    return name
+
+
 def check_rules(
     con: duckdb.DuckDBPyConnection,
     table: LandingTable,
@@ -178,28 +195,31 @@ def check_rules(
     rel: str,
     version: str = "_mops_format_version",
     relation: str = "_mops_typed",
-) -> list[str]:
+    also: tuple[str, ...] = (),
+    first: Callable[[tuple], None] | None = None,
+) -> tuple[list[str], tuple]:
     """Run every rule on the typed rows (`relation`: a table name or a parenthesised select); refuse on a
-    broken refusing rule, return the flags of the others."""
+    broken refusing rule, return the flags of the others and the values of `also`.
+
+    `also`: more aggregates over the same rows, computed in the same query (one pass over the file: the
+    type and key checks of the staging); `first` judges their values before any rule is judged.
+    """
     derived = Derived()
     active = rules(table, units_per_usd, today, version, derived)
-    if not active:
-        return []
+    if not active and not also:
+        return [], ()
     join = ""
-    if table.currency_field and table.unit_check:
-        values = ", ".join(f"({lit(code)}, {float(units)!r})" for code, units in sorted(units_per_usd.items()))
-        con.execute(
-            "create or replace temp table _mops_units (__code varchar, __units double)"
-            if not values
-            else "create or replace temp table _mops_units as select __code, cast(__units as double) as __units "
-            f"from (values {values}) v(__code, __units)"
-        )
-        join = f"left join _mops_units on __code = upper(t.{q(table.currency_field)})"
+    if active and table.currency_field and table.unit_check:
+        units = _units_table(con, units_per_usd)
+        join = f"left join {units} on __code = upper(t.{q(table.currency_field)})"
     projection = "".join(f", {expr} as {alias}" for alias, expr in derived.items())
     source = f"(select t.*{projection} from {relation} t {join})"
-    aggregate = ", ".join(f"count(*) filter (where {r.violation}), min(_mops_row) filter (where {r.violation})"
-                          for r in active)  # fmt: skip
-    counts = con.execute(f"select {aggregate} from {source}").fetchone()
+    aggregate = [f"count(*) filter (where {r.violation}), min(_mops_row) filter (where {r.violation})"
+                 for r in active]  # fmt: skip
+    counts = con.execute(f"select {', '.join([*aggregate, *also])} from {source}").fetchone()
+    extra = tuple(counts[2 * len(active) :])
+    if first:
+        first(extra)
     broken = [(r, counts[2 * i], counts[2 * i + 1]) for i, r in enumerate(active) if counts[2 * i]]
     messages = []
     for rule, count, first in broken:
@@ -211,4 +231,4 @@ def check_rules(
     refusing = [m for r, m in messages if not r.flag]
     if refusing:
         raise RefusedFile(rel, "; ".join(refusing))
-    return [m for _, m in messages]
+    return [m for _, m in messages], extra

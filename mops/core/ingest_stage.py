@@ -7,8 +7,8 @@ refusal naming the file (never a traceback, never a stop of the other files).
 Speed (DECISIONS, issue 15): the typed rows are never materialised here. A Parquet file is read where
 it lies (its row numbers from the reader); a CSV or JSON file is parsed once into the temp table
 _mops_raw. The casts are one SQL select over that source (`StagedFile.relation`); every check is a
-set-based aggregate over it (a second query finds the first offending row only when one exists), and
-the writer streams the same select into the raw table once.
+set-based aggregate over it, all in one query (a second query finds the first offending row only when one
+exists), and the writer streams the same select into the raw table once.
 """
 
 from __future__ import annotations
@@ -244,15 +244,28 @@ def _stage(con, table: LandingTable, path: Path, rel: str, info, units_per_usd, 
         )
         typed.append(f"cast(json_object({pairs}) as varchar) as _mops_extras")
     relation = f"(select {', '.join(typed)} from {source})"
-    row_count = _check_types(con, table, mapping, source, rel)
-    if row_count == 0:
-        raise RefusedFile(rel, "the file has a header but no rows")
+    # the rows the checks read: the typed rows and, per field whose cast can fail, whether it failed
+    bad = _type_checks(table, mapping)
+    checked = f"(select {', '.join(typed + [f'({b[2]}) as __mops_bad{i}' for i, b in enumerate(bad)])} from {source})"
     # a file in one version and without extras stores neither per row: they are constants at write time
     if len(mapping.versions) > 1:
         relation = f"(select *, {mapping.version_sql} as _mops_format_version from {relation})"
+        checked = f"(select *, {mapping.version_sql} as _mops_format_version from {checked})"
     version_expr = "_mops_format_version" if len(mapping.versions) > 1 else mapping.version_sql
-    flags = check_rules(con, table, units_per_usd, today, rel, version_expr, relation)
-    _check_key(con, table, rel, relation)
+    # one pass over the file: row count, type checks, value rules and a key pre-check (distinct key hashes)
+    keys = ", ".join(q(k) for k in table.key) if table.key_is_unique else ""
+    also = ("count(*)", *(f"count(*) filter (where __mops_bad{i})" for i in range(len(bad))))
+    also += (f"count(distinct hash({keys}))",) if keys else ()
+
+    def judge_types(values: tuple) -> None:
+        if values[0] == 0:
+            raise RefusedFile(rel, "the file has a header but no rows")
+        _refuse_types(con, mapping, source, rel, bad, values[1 : 1 + len(bad)])
+
+    flags, counts = check_rules(con, table, units_per_usd, today, rel, version_expr, checked, also, judge_types)
+    row_count = counts[0]
+    if keys and counts[-1] != row_count:  # equal keys hash equally: fewer hashes than rows may be a duplicate
+        _check_key(con, table, rel, relation)
     if len(mapping.versions) > 1:
         present = con.execute(f"select distinct _mops_format_version from {relation}").fetchall()
         versions = [v for v in mapping.versions if (v,) in present]
@@ -282,22 +295,24 @@ def _fallible(field: LandingField, type_id: str) -> bool:
     return type_id not in INFALLIBLE.get(field.type, ())
 
 
-def _check_types(con, table: LandingTable, mapping: Mapping, source: str, rel: str) -> int:
-    """Refuse values of the wrong type naming field, row and value; return the file's row count.
-
-    One aggregate over the source counts, per field whose cast can fail, the values present that do not
-    cast; only when one does is the first offending row looked up.
-    """
+def _type_checks(table: LandingTable, mapping: Mapping) -> list[tuple[LandingField, str, str]]:
+    """Per field whose cast can fail: the field, its source expression, and the SQL true where it failed."""
     bad = []
     for f in table.fields:
         if f.name in mapping.columns and _fallible(f, mapping.columns[f.name][1]):
             expr, type_id = mapping.columns[f.name]
             cast = cast_expr(f, expr, type_id, mapping.formats.get(f.name))
             bad.append((f, expr, f"({expr}) is not null and ({cast}) is null"))
-    counts = con.execute(
-        "select count(*)" + "".join(f", count(*) filter (where {b[2]})" for b in bad) + f" from {source}"
-    ).fetchone()
-    offending = [(f, expr, cond, n) for (f, expr, cond), n in zip(bad, counts[1:], strict=True) if n]
+    return bad
+
+
+def _refuse_types(con, mapping: Mapping, source: str, rel: str, bad: list, counts: tuple) -> None:
+    """Refuse values of the wrong type naming field, row and value (`counts`: failed casts per check).
+
+    The counts come from the one aggregate over the file; only when one is non-zero is the first
+    offending row looked up.
+    """
+    offending = [(f, expr, cond, n) for (f, expr, cond), n in zip(bad, counts, strict=True) if n]
     if offending:
         f, expr, cond, _ = offending[0]
         row, value = con.execute(
@@ -311,7 +326,6 @@ def _check_types(con, table: LandingTable, mapping: Mapping, source: str, rel: s
             + (f" in format {fmt}" if fmt else "")
             + f" for {f.name!r}, row {row} has {excerpt(value)}",
         )
-    return counts[0]
 
 
 def _check_key(con, table: LandingTable, rel: str, relation: str) -> None:

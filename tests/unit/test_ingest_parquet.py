@@ -73,3 +73,23 @@ def test_a_parquet_column_named_like_the_reader_row_number_is_kept_as_an_extra(c
     assert result.status == "loaded" and result.rows == 4 and "file_row_number" in result.new_fields
     rows = con.execute('select _mops_row, _mops_extras from raw."ga4__events" order by _mops_row').fetchall()
     assert [r[0] for r in rows] == [1, 2, 3, 4] and all('"file_row_number":7' in r[1] for r in rows)
+
+
+def test_json_text_is_stored_with_zstd_and_reads_back_unchanged(con, tmp_path):
+    """The raw table's JSON columns (event_params, the extras) are ZSTD-compressed; values are unchanged."""
+    landing = tmp_path / "landing"
+    events = EVENTS.format(date=repr("20260501"))
+    params = "[{'key': 'ga_session_id', 'value': {'string_value': null, 'int_value': 7}}]"
+    select = f"select *, {params} as event_params, 3 as stream_x from ({events})"
+    write_parquet(landing / "ga4/events/e.parquet", select)
+    assert run(con, landing)["ga4/events/e.parquet"].status == "loaded"
+    con.execute("checkpoint")
+    stored = dict(
+        con.execute(
+            "select column_name, max(compression) from pragma_storage_info('raw.ga4__events') "
+            "where column_name in ('event_params', '_mops_extras') and segment_type = 'VARCHAR' group by all"
+        ).fetchall()
+    )
+    assert stored == {"event_params": "ZSTD", "_mops_extras": "ZSTD"}
+    value = con.execute('select event_params, _mops_extras from raw."ga4__events" where _mops_row = 1').fetchone()
+    assert value == ('[{"key":"ga_session_id","value":{"string_value":null,"int_value":7}}]', '{"stream_x":3}')
