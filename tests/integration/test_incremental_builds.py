@@ -47,9 +47,17 @@ INCREMENTAL = [
     "int_sessions_channel_mapped",
     "int_user_identities_stitched",
     "int_purchases_deduplicated",
+    "int_purchases_last_touch_matched",
     "int_conversion_paths_built",
 ]
 INCREMENTAL_MARTS = ["fct_touchpoints_v1"]  # contracted marts built incrementally (their watermark beside them)
+# asserted to run incrementally each day and not under --full-refresh
+WATCHED = [
+    "int_ga4_events_sessionized",
+    "int_conversion_paths_built",
+    "int_purchases_last_touch_matched",
+    *INCREMENTAL_MARTS,
+]
 GOOGLE_STATS = Path("google_ads") / "campaign_stats"
 
 
@@ -254,12 +262,12 @@ def _build_day_by_day(settings: Settings, steps: Path) -> tuple[dict[str, pd.Dat
         command = "build" if step == len(DAILY) else "run"  # tests once, on the incremental result
         result = run_dbt(settings, [command])
         assert result.ok, f"day {step}: {result.failures} (log {result.log_path})"
-        for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
+        for model in WATCHED:
             assert _ran_incrementally(settings, model), model
     incremental = _relations(settings)
     refreshed = run_dbt(settings, ["run"], full_refresh=True)
     assert refreshed.ok, f"{refreshed.failures} (log {refreshed.log_path})"
-    for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
+    for model in WATCHED:
         assert not _ran_incrementally(settings, model), model
     return incremental, _relations(settings)
 
