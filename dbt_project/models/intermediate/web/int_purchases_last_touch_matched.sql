@@ -51,9 +51,8 @@ non_direct_sessions as (
     from {{ ref('int_sessions_channel_mapped') }}
     where
         channel_id <> 'direct'
-        {% if is_incremental() %}
-            and user_pseudo_id in (select touched_users.user_pseudo_id from touched_users)
-        {% endif %}
+        -- only buyers' sessions can match: at 10x 44% of the non-direct sessions, half the matching time
+        and user_pseudo_id in (select purchases.user_pseudo_id from purchases)
 
 ),
 
