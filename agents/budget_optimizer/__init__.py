@@ -1,13 +1,14 @@
 """Budget optimization agent: response curves with uncertainty, then a risk-aware daily allocation.
 
-Reads daily spend, clicks and platform conversions per channel (fct_ad_performance_daily), GA4 sessions and
-purchases (fct_touchpoints, fct_conversions) and, when present, attribution's underperformance flags
+Reads daily spend, clicks and platform conversions per channel (fct_ad_performance_daily), GA4 purchases with
+their last non-direct touch (fct_conversions) and, when present, attribution's underperformance flags
 (attribution_channel_summary) and credit (attribution_credit, the outcome when outcome_source is 'attribution').
 Writes budget_response_curves v1 and budget_recommendations v1.
 """
 
 from __future__ import annotations
 
+from agents.budget_optimizer.history import LAST_TOUCH_COLUMNS
 from agents.budget_optimizer.parameters import HISTORY_LOOKBACK_DAYS, SPEND_MAX_AGE_DAYS, BudgetParameters
 from agents.budget_optimizer.run import run
 from mops.core.runtime.agent import Agent, AgentManifest, FailurePolicy, Read, Write
@@ -38,16 +39,10 @@ MANIFEST = AgentManifest(
             max_age_days=SPEND_MAX_AGE_DAYS,
         ),
         Read(
-            name="fct_touchpoints",
-            version=1,
-            columns=("user_pseudo_id", "touched_at", "channel_id"),
-            window_column="touch_date",
-            lookback_days=HISTORY_LOOKBACK_DAYS,
-        ),
-        Read(
             name="fct_conversions",
             version=1,
-            columns=("user_pseudo_id", "converted_at", "conversion_date", "revenue_in_reporting_currency"),
+            # each purchase's last non-direct touch (any age) is matched in dbt; the agent applies its lookback
+            columns=("converted_at", "conversion_date", "revenue_in_reporting_currency", *LAST_TOUCH_COLUMNS),
             window_column="conversion_date",
             lookback_days=HISTORY_LOOKBACK_DAYS,
         ),

@@ -3,7 +3,8 @@
 The outcome (parameter outcome_source) is GA4 last non-direct click (the default), the platforms' own reported
 conversions and conversion value, or the attribution agent's credit (its level applied to the last non-direct
 daily series). GA4 last non-direct click: each GA4 purchase goes to the user's latest
-non-direct session at or before it, within `lookback_days`; purchases with none stay with direct. In the
+non-direct session at or before it (matched in dbt: fct_conversions.last_non_direct_*), when that session is
+within `lookback_days` of it; purchases with none stay with direct. In the
 demo, a purchase caused by an ad click happens either in that session or on a later direct return visit,
 so last non-direct click finds the causing click whenever no other channel's session came in between.
 """
@@ -71,29 +72,29 @@ def daily_spend(ads: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return out
 
 
-def last_non_direct_outcome(
-    touchpoints: pd.DataFrame, conversions: pd.DataFrame, lookback_days: int, start: date, end: date
-) -> pd.DataFrame:
-    """Conversions and revenue credited per channel and conversion day (last non-direct click)."""
-    touches = touchpoints.loc[touchpoints["channel_id"] != "direct", ["user_pseudo_id", "touched_at", "channel_id"]]
-    touches = touches.assign(touched_at=pd.to_datetime(touches["touched_at"])).sort_values("touched_at")
-    purchases = conversions[["user_pseudo_id", "converted_at", "conversion_date", "revenue_in_reporting_currency"]]
-    purchases = purchases.assign(converted_at=pd.to_datetime(purchases["converted_at"])).sort_values("converted_at")
-    credited = pd.merge_asof(
-        purchases,
-        touches,
-        left_on="converted_at",
-        right_on="touched_at",
-        by="user_pseudo_id",
-        direction="backward",
-        tolerance=pd.Timedelta(days=lookback_days),
+LAST_TOUCH_COLUMNS = ("last_non_direct_channel_id", "last_non_direct_touched_at")  # of fct_conversions v1
+
+
+def last_non_direct_outcome(conversions: pd.DataFrame, lookback_days: int, start: date, end: date) -> pd.DataFrame:
+    """Conversions and revenue credited per channel and conversion day (last non-direct click).
+
+    fct_conversions carries each purchase's latest non-direct touch at or before it, of any age; a touch
+    more than `lookback_days` before the purchase gives no credit (the purchase stays with direct).
+    """
+    touched = pd.to_datetime(conversions["last_non_direct_touched_at"])
+    age = pd.to_datetime(conversions["converted_at"]) - touched
+    within = touched.notna() & (age <= pd.Timedelta(days=lookback_days))
+    credited = pd.DataFrame(
+        {
+            "channel_id": conversions["last_non_direct_channel_id"].where(within).fillna("direct").astype(str),
+            "date_day": pd.to_datetime(conversions["conversion_date"]),
+            "revenue": pd.to_numeric(conversions["revenue_in_reporting_currency"]).astype(float),
+        }
     )
-    credited["channel_id"] = credited["channel_id"].fillna("direct")
-    credited["date_day"] = pd.to_datetime(credited["conversion_date"])
     credited = credited[(credited.date_day >= pd.Timestamp(start)) & (credited.date_day <= pd.Timestamp(end))]
     return (
         credited.groupby(["channel_id", "date_day"])
-        .agg(conversions=("converted_at", "size"), revenue=("revenue_in_reporting_currency", "sum"))
+        .agg(conversions=("revenue", "size"), revenue=("revenue", "sum"))
         .reset_index()
         .astype({"conversions": float, "revenue": float})
     )
@@ -101,7 +102,6 @@ def last_non_direct_outcome(
 
 def channel_history(
     ads: pd.DataFrame,
-    touchpoints: pd.DataFrame,
     conversions: pd.DataFrame,
     end: date,
     history_days: int,
@@ -120,7 +120,7 @@ def channel_history(
             )
         out = spend.assign(conversions=spend.platform_conversions, revenue=spend.platform_value)
     else:
-        outcome = last_non_direct_outcome(touchpoints, conversions, lookback_days, start, end)
+        outcome = last_non_direct_outcome(conversions, lookback_days, start, end)
         out = spend.merge(outcome, on=["channel_id", "date_day"], how="left")
         out[["conversions", "revenue"]] = out[["conversions", "revenue"]].fillna(0.0)
         if source == "attribution":

@@ -27,7 +27,6 @@ def run(inputs: dict[str, pd.DataFrame], context: RunContext, params: BudgetPara
     end = pd.to_datetime(ads["date_day"]).max().date()
     history = channel_history(
         ads,
-        inputs["fct_touchpoints"],
         inputs["fct_conversions"],
         end,
         params.history_days,

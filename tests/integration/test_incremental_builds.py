@@ -38,6 +38,8 @@ DAILY = [END - timedelta(days=n) for n in (3, 2, 1, 0)]  # landed one at a time 
 MIDNIGHT = DAILY[1]  # a session starts just before this day's end and ends after it
 LATE_WEEK = DAILY[2] - timedelta(days=7)  # re-exported on DAILY[2]: older than the GA4 lookback
 LATE_DAYS = DAILY[3] - timedelta(days=2)  # re-exported on DAILY[3]: within the lookback
+LATE_SESSION_ID = 987_654_321  # ga_session_id of the late paid session the LATE_WEEK re-export adds
+LATE_BUYER = "late-touched-buyer"  # its direct purchase gets that session as its last non-direct touch
 INCREMENTAL = [
     "stg_ga4__events",
     "int_ga4_events_sessionized",
@@ -45,9 +47,17 @@ INCREMENTAL = [
     "int_sessions_channel_mapped",
     "int_user_identities_stitched",
     "int_purchases_deduplicated",
+    "int_purchases_last_touch_matched",
     "int_conversion_paths_built",
 ]
 INCREMENTAL_MARTS = ["fct_touchpoints_v1"]  # contracted marts built incrementally (their watermark beside them)
+# asserted to run incrementally each day and not under --full-refresh
+WATCHED = [
+    "int_ga4_events_sessionized",
+    "int_conversion_paths_built",
+    "int_purchases_last_touch_matched",
+    *INCREMENTAL_MARTS,
+]
 GOOGLE_STATS = Path("google_ads") / "campaign_stats"
 
 
@@ -86,6 +96,7 @@ def write_steps(demo: Path, steps: Path) -> None:
         [_micros(after, 10 / 3600), after, after, user, session_start + 2_000_000],
     )
     _fallback_session_across_midnight(con, LATE_WEEK)
+    _direct_buyer(con, LATE_WEEK + timedelta(days=1))
     daily_files = {}
     for day in sorted(d for (d,) in con.execute("select distinct day from ev").fetchall()):
         step = DAILY.index(day) + 1 if day in DAILY else 0
@@ -132,6 +143,27 @@ def _fallback_session_across_midnight(con: duckdb.DuckDBPyConnection, day: date)
         )
 
 
+def _direct_buyer(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """A new browser (LATE_BUYER) whose only event is a purchase on `day`, untagged (direct)."""
+    con.execute(
+        """insert into ev select * replace (
+               ? as user_pseudo_id,
+               cast(null as varchar) as user_id,
+               struct_pack(
+                   transaction_id := 'direct-' || ecommerce.transaction_id,
+                   purchase_revenue := ecommerce.purchase_revenue,
+                   purchase_revenue_in_usd := ecommerce.purchase_revenue_in_usd
+               ) as ecommerce,
+               cast(null as struct(manual_source varchar, manual_medium varchar, manual_campaign_name varchar,
+                                   manual_campaign_id varchar, gclid varchar)) as collected_traffic_source,
+               list_filter(event_params, lambda p: p.key <> 'page_location') as event_params
+           ) from ev
+           where day = ? and event_name = 'purchase' and hour(make_timestamp(event_timestamp)) between 3 and 20
+           order by event_timestamp limit 1""",
+        [LATE_BUYER, day],
+    )
+
+
 def _restate_ga4(con: duckdb.DuckDBPyConnection, day: date, path: Path, late_purchase: bool) -> None:
     """The day's file re-exported with late events and a restated purchase revenue (same path, new content)."""
     con.execute("create or replace temp table late as select * from ev where day = ?", [day])
@@ -165,6 +197,25 @@ def _restate_ga4(con: duckdb.DuckDBPyConnection, day: date, path: Path, late_pur
                where day = ? and event_name = 'purchase' and hour(make_timestamp(event_timestamp)) between 3 and 20
                order by event_timestamp limit 1""",
             [day],
+        )
+        # a late paid session (a copy of the day's last one) of the browser that bought directly the next day
+        # (_direct_buyer): that purchase, built days ago and older than the GA4 lookback, now has this
+        # session as its last non-direct touch, and only the browser's rebuilt sessions lead a build back to it
+        con.execute(
+            """create or replace temp table late_session as select * from ev
+               where day = ? and event_name = 'session_start' and collected_traffic_source.manual_medium = 'cpc'
+               order by event_timestamp desc limit 1""",
+            [day],
+        )
+        con.execute(
+            """insert into late select * replace (
+                   ? as user_pseudo_id,
+                   cast(null as varchar) as user_id,
+                   list_transform(event_params, lambda p: case when p.key = 'ga_session_id' then struct_pack(
+                       key := p.key, value := struct_pack(string_value := cast(null as varchar), int_value := ?)
+                   ) else p end) as event_params
+               ) from late_session""",
+            [LATE_BUYER, LATE_SESSION_ID],
         )
     # the platform restates one purchase's revenue
     con.execute(
@@ -256,12 +307,12 @@ def _build_day_by_day(settings: Settings, steps: Path) -> tuple[dict[str, pd.Dat
         command = "build" if step == len(DAILY) else "run"  # tests once, on the incremental result
         result = run_dbt(settings, [command])
         assert result.ok, f"day {step}: {result.failures} (log {result.log_path})"
-        for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
+        for model in WATCHED:
             assert _ran_incrementally(settings, model), model
     incremental = _relations(settings)
     refreshed = run_dbt(settings, ["run"], full_refresh=True)
     assert refreshed.ok, f"{refreshed.failures} (log {refreshed.log_path})"
-    for model in ["int_ga4_events_sessionized", "int_conversion_paths_built", *INCREMENTAL_MARTS]:
+    for model in WATCHED:
         assert not _ran_incrementally(settings, model), model
     return incremental, _relations(settings)
 
@@ -289,6 +340,10 @@ def _assert_scenario_present(full: dict[str, pd.DataFrame]) -> None:
     late_week = {(LATE_WEEK - timedelta(days=1)).isoformat(), LATE_WEEK.isoformat()}
     assert (days.apply(lambda seen: late_week <= seen)).sum() == 1
     assert full["marts.fct_conversions_v1"].conversion_id.str.startswith("late-").sum() == 1
+    # the late paid session became the direct buyer's (earlier-built) purchase's last non-direct touch
+    conversions = full["marts.fct_conversions_v1"]
+    late_buyer = conversions[conversions.user_pseudo_id == LATE_BUYER]
+    assert late_buyer.last_non_direct_touchpoint_id.tolist() == [f"{LATE_BUYER}-{LATE_SESSION_ID}"]
 
 
 @pytest.fixture

@@ -147,8 +147,17 @@ def test_dbt_build_passes_on_postgres(pipelines):
         "select channel_id, count(*) as touchpoints from marts.fct_touchpoints_v1 group by channel_id",
         """select channel_path, touch_hours_before_end, is_converted, conversion_value_in_reporting_currency
            from marts.fct_conversion_paths_v1""",
+        # ASOF JOIN on DuckDB, window functions on PostgreSQL (macros/last_touch.sql): the same touch each
+        """select conversion_id, last_non_direct_touchpoint_id, last_non_direct_channel_id, last_non_direct_touched_at
+           from marts.fct_conversions_v1""",
     ],
-    ids=["spend_per_platform_and_day", "conversions_per_day", "touchpoints_per_channel", "conversion_paths"],
+    ids=[
+        "spend_per_platform_and_day",
+        "conversions_per_day",
+        "touchpoints_per_channel",
+        "conversion_paths",
+        "last_non_direct_touches",
+    ],
 )
 def test_mart_totals_on_postgres_equal_duckdb(pipelines, sql):
     duck, pg = both(pipelines, sql)

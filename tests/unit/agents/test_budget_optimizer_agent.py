@@ -23,7 +23,7 @@ CHANNELS = {"strong_ads": (300.0, 200.0, 400.0, 0.10), "weak_ads": (300.0, 200.0
 def synthetic_inputs(days: int = 120, seed: int = 3) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     dates = pd.date_range(END - timedelta(days=days - 1), END, freq="D")
-    ads, touches, purchases = [], [], []
+    ads, purchases = [], []
     for channel, (base, max_clicks, half, probability) in CHANNELS.items():
         spend = base * rng.lognormal(0, 0.4, days // 7 + 1).repeat(7)[:days]
         clicks = rng.poisson(max_clicks * spend / (spend + half))
@@ -35,7 +35,6 @@ def synthetic_inputs(days: int = 120, seed: int = 3) -> dict[str, pd.DataFrame]:
         day = np.repeat(dates, clicks)
         users = [f"{channel}-{i}" for i in range(len(day))]
         touched = day + pd.to_timedelta(rng.integers(0, 20 * 3600, len(day)), unit="s")
-        touches.append(pd.DataFrame({"user_pseudo_id": users, "touched_at": touched, "channel_id": channel}))
         bought = rng.random(len(day)) < probability
         purchases.append(
             pd.DataFrame(
@@ -44,12 +43,14 @@ def synthetic_inputs(days: int = 120, seed: int = 3) -> dict[str, pd.DataFrame]:
                     "converted_at": touched[bought] + pd.Timedelta(minutes=10),
                     "conversion_date": (touched[bought] + pd.Timedelta(minutes=10)).normalize(),
                     "revenue_in_reporting_currency": 100.0,
+                    # each user's one touch, 10 minutes before: the purchase's last non-direct touch
+                    "last_non_direct_channel_id": channel,
+                    "last_non_direct_touched_at": touched[bought],
                 }
             )
         )
     return {
         "fct_ad_performance_daily": pd.concat(ads, ignore_index=True),
-        "fct_touchpoints": pd.concat(touches, ignore_index=True),
         "fct_conversions": pd.concat(purchases, ignore_index=True),
     }
 

@@ -49,7 +49,7 @@ SHAPES = {
 
 def shaped_inputs(seed: int = 7) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    ads, touches, purchases = [], [], []
+    ads, purchases = [], []
     for channel, (response, base, sd, probability, days) in SHAPES.items():
         dates = pd.date_range(END - timedelta(days=days - 1), END, freq="D")
         spend = base * rng.lognormal(0, sd, days // 7 + 1).repeat(7)[:days]
@@ -69,7 +69,6 @@ def shaped_inputs(seed: int = 7) -> dict[str, pd.DataFrame]:
         day = np.repeat(dates, clicks)
         users = [f"{channel}-{i}" for i in range(len(day))]
         touched = day + pd.to_timedelta(rng.integers(0, 20 * 3600, len(day)), unit="s")
-        touches.append(pd.DataFrame({"user_pseudo_id": users, "touched_at": touched, "channel_id": channel}))
         bought = rng.random(len(day)) < probability
         at = touched[bought] + pd.Timedelta(minutes=10)
         purchases.append(
@@ -79,12 +78,14 @@ def shaped_inputs(seed: int = 7) -> dict[str, pd.DataFrame]:
                     "converted_at": at,
                     "conversion_date": at.normalize(),
                     "revenue_in_reporting_currency": 100.0,
+                    # each user's one touch, 10 minutes before: the purchase's last non-direct touch
+                    "last_non_direct_channel_id": channel,
+                    "last_non_direct_touched_at": touched[bought],
                 }
             )
         )
     return {
         "fct_ad_performance_daily": pd.concat(ads, ignore_index=True),
-        "fct_touchpoints": pd.concat(touches, ignore_index=True),
         "fct_conversions": pd.concat(purchases, ignore_index=True),
     }
 
