@@ -100,14 +100,15 @@ def run_command(
     """Run a workflow locally with progress and a summary; --from/--to backfills one run per day."""
     from flows.local_server import temporary_server
     from mops.core import interrupts
-    from mops.core.governance.guard import Guard
 
     settings = get_settings()
     if (first is None) != (last is None):
         raise fail("a backfill needs both --from and --to")
-    guard = Guard(settings)  # the policy first; the runs are ledgered with who started them
+    _prewarm_dbt(settings, workflow)  # first: it only imports dbt and waits (a refused run ends it at exit)
+    from mops.core.governance.guard import Guard  # pandas, casbin: after dbt's import has started
+
+    guard = Guard(settings)  # the policy before anything runs; the runs are ledgered with who started them
     guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
-    _prewarm_dbt(settings, workflow)
     try:
         show_progress()
         common.say_which_prefect_server()
