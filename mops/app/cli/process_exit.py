@@ -12,6 +12,7 @@ runs (the interpreter would wait for it, so this does too).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -40,8 +41,6 @@ def exit_now(code: object = 0) -> NoReturn:
         print(code, file=sys.stderr)  # what Python prints for SystemExit("message")
     atexit._run_exitfuncs()  # the handlers a normal exit runs, in the same order
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # closed or replaced: nothing to flush
             stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed or replaced streams: nothing to flush
-            pass
     os._exit(exit_status(code))

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from mops.app.cli import common, render
 from mops.app.cli.common import catalog, console, fail
+from mops.core.base import load_yaml
 from mops.core.settings import get_settings
 
 app = typer.Typer()
@@ -132,7 +133,7 @@ def _prewarm_dbt(settings, workflow: str) -> None:
     from mops.core.transform import prewarm
 
     try:
-        steps = yaml.safe_load((settings.workflows_path / f"{workflow}.yml").read_text()).get("steps") or []
+        steps = load_yaml((settings.workflows_path / f"{workflow}.yml").read_text()).get("steps") or []
     except (OSError, ValueError, AttributeError, yaml.YAMLError):
         return  # the run itself reports a missing or broken spec
     if any(isinstance(step, dict) and "dbt" in step for step in steps):
