@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from mops.core.base import StrictModel
+from mops.core.base import StrictModel, load_yaml
 from mops.core.errors import MopsError
 from mops.core.monitoring.holds import HOLDABLE
 
@@ -210,7 +210,7 @@ def _clean(exc: Exception) -> str:
 def parse_spec(text: str, origin: str) -> tuple[WorkflowSpec, str]:
     """The spec and its hash (recorded with every run)."""
     try:
-        spec = WorkflowSpec.model_validate(yaml.safe_load(text))
+        spec = WorkflowSpec.model_validate(load_yaml(text))
     except yaml.YAMLError as exc:
         raise SpecError(f"workflow {origin}: not valid YAML: {exc}") from exc
     except ValueError as exc:

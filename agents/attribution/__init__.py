@@ -63,7 +63,7 @@ AGENT = Agent(
     function=run,
     parameters=AttributionParameters,
     downgrades={("attribution_credit", 1): to_v1},
-    preload=("scipy.optimize",),
+    preload=("scipy.optimize", "scipy.sparse"),
 )
 
 __all__ = ["AGENT", "MANIFEST", "AttributionParameters", "run", "to_v1"]

@@ -29,12 +29,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from agents.attribution.journeys import SEPARATOR
+
+if TYPE_CHECKING:  # scipy loads on first use (Agent.preload loads it while dbt runs)
+    from scipy import sparse
 
 RIDGE = 1e-3  # per parameter, in units of journeys: keeps pairs the data never show at 0
 MIN_HAZARD = 1e-12
@@ -145,6 +148,8 @@ def session_design(
     (hours before the end + horizon <= window) enter the likelihood: left truncation handled by delayed entry
     (Andersen, Borgan, Gill & Keiding 1993, ch. III.3). The last session always enters.
     """
+    from scipy import sparse
+
     if horizon_hours is not None and (hours is None or window_hours is None or horizon_hours > window_hours):
         raise ValueError("session_design: horizon_hours needs touch hours and a window_hours at least as long")
     n = len(channels)
@@ -209,6 +214,8 @@ def distinct_rows(
     sufficient statistics: the same likelihood on 5x fewer rows in the simulated worlds. Exact: rows are
     compared by their column indices and values bit for bit, grouped by their number of entries.
     """
+    from scipy import sparse
+
     z = sparse.csr_matrix(features, copy=True)
     z.sum_duplicates()
     z.sort_indices()
@@ -309,6 +316,8 @@ def hazard_covariance(design: Design, counts: np.ndarray, hazards: np.ndarray, r
     of the estimate around the best the model can do when the model is wrong (and sessions of one journey are
     not independent).
     """
+    from scipy import sparse
+
     weight = design.row_weight(counts)
     eta = np.maximum(design.features @ hazards, MIN_HAZARD)
     curvature = np.where(design.converted, np.exp(-eta) / np.maximum(-np.expm1(-eta), MIN_HAZARD) ** 2, 0.0)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from agents.attribution.journeys import SEPARATOR
+
+if TYPE_CHECKING:  # scipy loads on first use (Agent.preload loads it while dbt runs)
+    from scipy import sparse
 
 START = ("(start)",)
 
@@ -60,6 +63,8 @@ CONVERSION, NULL = -1, -2
 
 
 def transition_design(paths: Sequence[str], converted: Sequence[bool], order: int) -> TransitionDesign:
+    from scipy import sparse
+
     state_index: dict[tuple[str, ...], int] = {START: 0}
     transition_index: dict[tuple[int, int], int] = {}
     rows, cols = [], []

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from mops.core.base import load_yaml
 from mops.core.errors import MopsError, RefusedFile
 
 RAW_SCHEMA = "raw"
@@ -67,7 +66,7 @@ def mart_inputs(dbt_project_dir: Path) -> dict[str, MartInputs]:
     """Every mart's declared landing inputs, read from its YAML (no dbt parse needed)."""
     found: dict[str, MartInputs] = {}
     for path in sorted((dbt_project_dir / "models" / "marts").rglob("*.yml")):
-        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+        for model in (load_yaml(path.read_text()) or {}).get("models", []):
             for test in model.get("data_tests", []) or []:
                 if isinstance(test, dict) and INPUTS_TEST in test:
                     arguments = (test[INPUTS_TEST] or {}).get("arguments", {})

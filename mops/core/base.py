@@ -16,3 +16,10 @@ class StrictModel(BaseModel):
 def utcnow() -> datetime:
     """Now in UTC, naive: how every `ops` and `_mops_*` timestamp is stored on DuckDB and PostgreSQL."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_yaml(text: str):
+    """`yaml.safe_load` through libyaml when PyYAML has it (same safe constructor, ~8x less CPU), else pure Python."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

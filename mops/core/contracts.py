@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import Field, model_validator
 
-from mops.core.base import StrictModel
+from mops.core.base import StrictModel, load_yaml
 from mops.core.errors import MopsError
 from mops.core.rows import MAX_NAMED_ROWS, name_rows, show_value, wrong_type_rows
 
@@ -156,7 +156,7 @@ class Contract(StrictModel):
 
 def parse_contract(text: str, origin: str) -> Contract:
     try:
-        return Contract.model_validate(yaml.safe_load(text))
+        return Contract.model_validate(load_yaml(text))
     except (yaml.YAMLError, ValueError) as exc:
         raise ContractError(f"contract {origin} is invalid: {exc}") from exc
 

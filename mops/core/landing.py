@@ -10,10 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, model_validator
 
-from mops.core.base import StrictModel
+from mops.core.base import StrictModel, load_yaml
 from mops.core.landing_shapes import DateRule, Download, MetricRule, Shapes, UnitRule
 
 FieldType = Literal["varchar", "bigint", "double", "decimal", "date", "timestamp", "boolean", "json"]
@@ -172,12 +171,12 @@ def _load_registry(directory: Path) -> Registry:
     for path in sorted(directory.glob("*.yml")):
         if path.name.startswith("_"):
             continue
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
         source = data["source"]
         tables = {name: LandingTable(source=source, name=name, **spec) for name, spec in data["tables"].items()}
         sources[source] = LandingSource(source=source, description=data["description"], tables=tables)
     if not sources:
         raise FileNotFoundError(f"no landing formats found in {directory}")
     currencies = directory / "_currencies.yml"
-    units = yaml.safe_load(currencies.read_text())["units_per_usd"] if currencies.exists() else {}
+    units = load_yaml(currencies.read_text())["units_per_usd"] if currencies.exists() else {}
     return Registry(sources=sources, units_per_usd=units)

@@ -128,3 +128,30 @@ def test_the_run_date_comes_from_the_parameter_else_the_day_before_the_schedule_
     assert resolve_run_date("", datetime(2026, 7, 1, 0, 30, tzinfo=UTC)) == date(2026, 6, 30)
     late = datetime(2026, 7, 1, 22, 30, tzinfo=ZoneInfo("America/Los_Angeles"))  # already 2 July in UTC
     assert resolve_run_date(None, late) == date(2026, 7, 1)
+
+
+def test_task_runs_carry_no_tags_so_no_step_waits_for_a_tag_concurrency_request(engine, monkeypatch):
+    """The flow run keeps its tags; its task runs have none, so Prefect asks its API for no slots per step."""
+    import prefect.concurrency._sync as slots
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
+
+    asked: list[list[str]] = []
+    acquire = slots.acquire_concurrency_slots_with_lease
+
+    def counting(names, *args, **kwargs):
+        asked.append(list(names))
+        return acquire(names, *args, **kwargs)
+
+    monkeypatch.setattr(slots, "acquire_concurrency_slots_with_lease", counting)
+    settings, specs = engine
+    _spec(specs, "untagged")
+    summary = run_once(settings, "untagged", DAY)
+    assert summary.status == "succeeded"
+    (run,) = _flow_runs("untagged")
+    assert {"mops", "workflow:untagged", "trigger:manual"} <= set(run.tags)
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run.id])))
+    assert {t.name for t in tasks} == {"attribution", "budget", "reporting"}
+    assert all(t.tags == [] for t in tasks)
+    assert asked == []  # the steps ran without a slot request

@@ -76,5 +76,16 @@ def main() -> None:  # pragma: no cover
         raise SystemExit(1) from None
 
 
+def entry() -> None:  # pragma: no cover - the `mops` command
+    """The `mops` command: `main`, then the process ends without the interpreter's teardown (process_exit)."""
+    from mops.app.cli.process_exit import exit_now
+
+    try:
+        main()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
+
+
 if __name__ == "__main__":  # python -m mops.app.cli
-    main()
+    entry()

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from mops.app.cli import common, render
 from mops.app.cli.common import catalog, console, fail
+from mops.core.base import load_yaml
 from mops.core.settings import get_settings
 
 app = typer.Typer()
@@ -100,14 +101,15 @@ def run_command(
     """Run a workflow locally with progress and a summary; --from/--to backfills one run per day."""
     from flows.local_server import temporary_server
     from mops.core import interrupts
-    from mops.core.governance.guard import Guard
 
     settings = get_settings()
     if (first is None) != (last is None):
         raise fail("a backfill needs both --from and --to")
-    guard = Guard(settings)  # the policy first; the runs are ledgered with who started them
+    _prewarm_dbt(settings, workflow)  # first: it only imports dbt and waits (a refused run ends it at exit)
+    from mops.core.governance.guard import Guard  # pandas, casbin: after dbt's import has started
+
+    guard = Guard(settings)  # the policy before anything runs; the runs are ledgered with who started them
     guard.check("backfill" if first else "run_workflow", [f"workflow:{workflow}"])
-    _prewarm_dbt(settings, workflow)
     try:
         show_progress()
         common.say_which_prefect_server()
@@ -131,7 +133,7 @@ def _prewarm_dbt(settings, workflow: str) -> None:
     from mops.core.transform import prewarm
 
     try:
-        steps = yaml.safe_load((settings.workflows_path / f"{workflow}.yml").read_text()).get("steps") or []
+        steps = load_yaml((settings.workflows_path / f"{workflow}.yml").read_text()).get("steps") or []
     except (OSError, ValueError, AttributeError, yaml.YAMLError):
         return  # the run itself reports a missing or broken spec
     if any(isinstance(step, dict) and "dbt" in step for step in steps):

@@ -8,10 +8,32 @@ what may run (production mode: only reviewed code).
 - `production`: production mode refuses specs, agent code and contracts not merged on the protected branch.
 """
 
-from mops.core.governance.errors import LedgerError, PermissionRefused, PolicyError
-from mops.core.governance.identity import resolve_actor
-from mops.core.governance.ledger import Ledger, VerifyResult
-from mops.core.governance.policy import ACTIONS, Authorizer, Policy, load_policy
+import importlib
+
+# Names load with their module on first use (PEP 562): importing one submodule (e.g. `pseudonym`, which dbt's
+# environment needs before a run starts) does not load casbin, pandas and the ledger.
+_EXPORTS = {
+    "ACTIONS": "policy",
+    "Authorizer": "policy",
+    "Ledger": "ledger",
+    "LedgerError": "errors",
+    "PermissionRefused": "errors",
+    "Policy": "policy",
+    "PolicyError": "errors",
+    "VerifyResult": "ledger",
+    "load_policy": "policy",
+    "resolve_actor": "identity",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTIONS",

@@ -16,7 +16,7 @@ import casbin
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from mops.core.base import StrictModel
+from mops.core.base import StrictModel, load_yaml
 from mops.core.governance.errors import PermissionRefused, PolicyError
 
 ACTIONS: dict[str, str] = {
@@ -131,7 +131,7 @@ def load_policy(path: Path) -> Policy:
     if not path.exists():
         raise PolicyError(f"no governance policy at {path} (set MOPS_POLICY_FILE or create it)")
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = load_yaml(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     try:

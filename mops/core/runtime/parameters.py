@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from mops.core.base import load_yaml
 from mops.core.errors import MopsError
 
 
@@ -43,7 +44,7 @@ def parse_parameters(model: type[BaseModel], items: list[str], owner: str = "age
 def _load(value: str) -> Any:
     """JSON / YAML flow value, or the text itself when it is neither."""
     try:
-        return yaml.safe_load(value)
+        return load_yaml(value)
     except yaml.YAMLError:
         return value
 
