@@ -133,10 +133,8 @@ class Ledger:
     def _last(self) -> dict | None:
         if not self.ops.exists(TABLE):
             return None
-        rows = self.ops.warehouse.query(
-            "select seq, hash from ops.audit_log order by seq desc limit 1"  # fixed names
-        )
-        return None if rows.empty else {"seq": int(rows.seq.iloc[0]), "hash": str(rows.hash.iloc[0])}
+        rows = self.ops.warehouse.fetch("select seq, hash from ops.audit_log order by seq desc limit 1")  # fixed
+        return {"seq": int(rows[0][0]), "hash": str(rows[0][1])} if rows else None
 
     def append(self, actor: str, action: str, object: str, details: dict | None = None, run_id: str = "") -> dict:
         """Add one entry after the current last one; refused when the chain's end is not the recorded head."""
@@ -157,7 +155,7 @@ class Ledger:
                 entry["at"] = pd.Timestamp(entry["at"]).to_pydatetime()
                 entry["hash"] = prev = entry_hash(entry, prev)
                 rows.append(entry)
-            self.ops.append(TABLE, rows)  # one transaction: the spool and the entry land together or not at all
+            self.ops.append_few(TABLE, rows)  # one transaction: the spool and the entry land together or none
             self._write_head(rows[-1])
             if spooled:
                 self.spool_path.unlink()

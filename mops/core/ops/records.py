@@ -29,10 +29,10 @@ class OpsLog:
     def exists(self, table: str) -> bool:
         """One catalog query for every ops table at first; later only for a table not seen yet."""
         if self._existing is None:
-            rows = self.warehouse.query(
+            rows = self.warehouse.fetch(
                 "select distinct table_name from information_schema.tables where table_schema = ?", [OPS_SCHEMA]
             )
-            self._existing = set(rows.table_name)
+            self._existing = {row[0] for row in rows}
         elif table not in self._existing and not self.snapshot and self.warehouse.exists(OPS_SCHEMA, table):
             self._existing.add(table)
         return table in self._existing
@@ -46,6 +46,14 @@ class OpsLog:
             if column not in frame:
                 frame[column] = None
         self.warehouse.append_rows(OPS_SCHEMA, table, frame[list(types)], types)
+        if self._existing is not None:
+            self._existing.add(table)
+        self._read = {k: v for k, v in self._read.items() if k[0] != table}
+
+    def append_few(self, table: str, rows: list[dict]) -> None:
+        """Append a handful of rows of plain Python values (str, int, datetime) as bound parameters: cheaper
+        than a frame for the ledger's entry per append."""
+        self.warehouse.insert_values(OPS_SCHEMA, table, rows, TABLES[table])
         if self._existing is not None:
             self._existing.add(table)
         self._read = {k: v for k, v in self._read.items() if k[0] != table}

@@ -62,18 +62,54 @@ def _column_hashes(values: pd.Series) -> np.ndarray:
     return hashed.to_numpy(dtype=np.uint64)
 
 
+def _plain_kind(dtype: object) -> str:
+    """The columns hashed as one block per kind: plain numpy numbers and times, pandas' own text; '' for the rest
+    (object columns, nullable and tz-aware dtypes), which go through `_canonical` one by one."""
+    if isinstance(dtype, np.dtype):
+        return {"b": "number", "i": "number", "u": "number", "f": "number", "M": "time"}.get(dtype.kind, "")
+    return "text" if isinstance(dtype, pd.StringDtype) else ""
+
+
+def _split(hashes: np.ndarray, columns: list) -> dict:
+    return dict(zip(columns, np.split(hashes, len(columns)), strict=True))
+
+
+def _hashes_by_column(frame: pd.DataFrame, columns: list) -> list[np.ndarray]:
+    """Each column's value hashes, the same numbers as `_column_hashes(_canonical(column))`, with one hashing call
+    per kind of column instead of one per column (a frame of a few rows and 30 columns costs 3 calls, not 30)."""
+    hashes: dict = {}
+    groups: dict[str, list] = {"number": [], "time": [], "text": []}
+    for column in columns:
+        values = frame[column]
+        kind = _plain_kind(values.dtype)
+        if kind == "text" and _repeats_often(values):
+            hashes[column] = _column_hashes(values.fillna(NULL))  # distinct values hashed once
+        elif kind:
+            groups[kind].append(column)
+        else:
+            hashes[column] = _column_hashes(_canonical(values))
+    if numbers := groups["number"]:  # column after column, as float64 (booleans 0/1, integers exact to 2**53)
+        hashes |= _split(pd.util.hash_array(frame[numbers].to_numpy(dtype="float64").ravel(order="F")), numbers)
+    if times := groups["time"]:
+        block = np.concatenate([frame[c].to_numpy().astype("datetime64[ns]").view("int64") for c in times])
+        hashes |= _split(pd.util.hash_array(block), times)
+    if texts := groups["text"]:
+        block = np.concatenate([frame[c].to_numpy(dtype=object, na_value=NULL) for c in texts])
+        hashes |= _split(pd.util.hash_array(block, categorize=False), texts)
+    return [hashes[column] for column in columns]
+
+
 def frame_hash(frame: pd.DataFrame) -> str:
     """Order-independent content hash of a frame's rows (any row order, any column order, any dtype carrier).
 
     Each row's hash is pandas' `hash_pandas_object` of the row (its columns' hashes combined in name order),
-    computed column by column so each column is hashed the cheapest way.
+    computed a kind of column at a time so each is hashed the cheapest way.
     """
     columns = sorted(frame.columns, key=str)
     digest = hashlib.sha256()
     digest.update("|".join(str(c) for c in columns).encode())
     if len(frame) and columns:
-        hashes = (_column_hashes(_canonical(frame[c])) for c in columns)
-        rows = combine_hash_arrays(hashes, len(columns))
+        rows = combine_hash_arrays(iter(_hashes_by_column(frame, columns)), len(columns))
         digest.update(np.sort(rows).tobytes())
     return digest.hexdigest()
 

@@ -153,6 +153,23 @@ class Warehouse(ABC):
             self._load(cursor, schema, name, frame, types)
         self._ensured.add(key)  # after the commit: a rolled-back create is checked again
 
+    def insert_values(self, schema: str, name: str, rows: list[dict], types: dict[str, str]) -> None:
+        """Append a few rows as bound parameters, no frame (the ledger's entry or two per append: a frame's
+        construction and registration cost more than the insert itself)."""
+        key = (schema, name, tuple(types.items()))
+        values = ", ".join(f"cast({self.PARAM} as {sql_type})" for sql_type in types.values())
+        target = ", ".join(_ident(c) for c in types)
+        with self._transaction() as cursor:
+            if key not in self._ensured:
+                self._ensure(cursor, schema, name, types)
+            sql = f"insert into {_ident(schema)}.{_ident(name)} ({target}) values ({values})"
+            cursor.executemany(sql, [[row.get(column) for column in types] for row in rows])
+        self._ensured.add(key)
+
+    @abstractmethod
+    def fetch(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows of a small read-only query as tuples (placeholders: `?`), without a frame."""
+
     # the DB-API placeholder of the implementation's driver
     PARAM = "?"
 
@@ -225,6 +242,13 @@ class DuckDBWarehouse(Warehouse):
         finally:
             cursor.close()
 
+    def fetch(self, sql: str, params: list | None = None) -> list[tuple]:
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).fetchall()
+        finally:
+            cursor.close()
+
     def _load(self, cursor, schema: str, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         cursor.register("_mops_frame", frame)
         try:
@@ -285,6 +309,14 @@ class PostgresWarehouse(Warehouse):
             elif d.type_code in (self.DATE, self.TIMESTAMP):
                 frame[d.name] = pd.to_datetime(frame[d.name])
         return frame
+
+    def fetch(self, sql: str, params: list | None = None) -> list[tuple]:
+        with self._lock, self._con.cursor() as cursor:
+            try:
+                cursor.execute(sql.replace("?", "%s"), params or [])
+                return cursor.fetchall()
+            finally:
+                self._con.rollback()
 
     @staticmethod
     def _cast(column: str, sql_type: str) -> str:
