@@ -74,6 +74,16 @@ def _as_main_script(path: str) -> None:
     sys.modules["__main__"] = script
 
 
+def _adopt_python_path() -> None:
+    """sys.path as a cold start of the caller's script has it: its folder first, then its PYTHONPATH."""
+    script = os.path.realpath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if os.path.isfile(script):
+        sys.path[0] = os.path.dirname(script)
+    for entry in reversed([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]):
+        if os.path.abspath(entry) not in sys.path:
+            sys.path.insert(1, os.path.abspath(entry))
+
+
 def refresh_prefect() -> None:
     """Prefect's settings and logging from this (the caller's) environment, as `import prefect` reads them."""
     import prefect.context
@@ -91,6 +101,7 @@ def run_child(request: dict) -> int:
     _rebuild_streams()
     _refresh_console()
     _as_main_script(sys.argv[0])
+    _adopt_python_path()
     try:
         main(started_at=float(request["started_at"]), refresh=refresh_prefect)
     except SystemExit as exc:
@@ -99,13 +110,20 @@ def run_child(request: dict) -> int:
 
 
 def warm_up() -> None:
-    """What every command would import first: the CLI and Prefect's engine (no client, no connection)."""
+    """What every command would import first: the CLI and Prefect's engine (no client, no connection).
+
+    Besides: what Prefect's client imports when it creates a flow run (FastAPI's encoder) and the
+    policy's engine every governed command loads (casbin, DuckDB's module). Not pandas: numpy starts
+    OpenBLAS threads at import, and this process must not have any when it forks."""
+    import fastapi.encoders  # noqa: F401
     import prefect  # noqa: F401
     import prefect.flow_engine  # noqa: F401
     import prefect.main  # noqa: F401
     import prefect.task_engine  # noqa: F401
 
     import mops.app.cli.program  # noqa: F401
+    import mops.core.governance.policy  # noqa: F401
+    import mops.core.warehouse.connections  # noqa: F401
 
 
 def serve(folder: Path) -> None:
