@@ -66,10 +66,11 @@ def _refresh_console() -> None:
         rich_utils.FORCE_TERMINAL = False if os.environ.get("_TYPER_FORCE_DISABLE_TERMINAL") else force
 
 
-def _as_main_script(path: str) -> None:
-    """`__main__` as the `mops` script is it in a cold start (Click names the program after it)."""
+def _as_main_script(path: str, package: str | None) -> None:
+    """`__main__` as the caller's is (the `mops` script, or `python -m mops.app.cli`): Click names the program
+    after it."""
     script = types.ModuleType("__main__")
-    script.__file__, script.__package__ = path, None
+    script.__file__, script.__package__ = path, package
     _KEPT.append(sys.modules["__main__"])
     sys.modules["__main__"] = script
 
@@ -100,7 +101,7 @@ def run_child(request: dict) -> int:
 
     _rebuild_streams()
     _refresh_console()
-    _as_main_script(sys.argv[0])
+    _as_main_script(sys.argv[0], (request.get("process") or {}).get("main_package"))
     _adopt_python_path()
     try:
         main(started_at=float(request["started_at"]), refresh=refresh_prefect)

@@ -57,8 +57,28 @@ def _connect(path) -> socket.socket:
     return sock
 
 
+def _process_state() -> dict:
+    """What a forked child would otherwise take from the warm process: umask, niceness, resource limits."""
+    import resource
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    limits = {}
+    for name in ("RLIMIT_NOFILE", "RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_CPU"):
+        if hasattr(resource, name):
+            limits[name] = list(resource.getrlimit(getattr(resource, name)))
+    main = sys.modules.get("__main__")
+    return {
+        "umask": mask,
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "limits": limits,
+        "main_package": getattr(main, "__package__", None),
+    }
+
+
 def _request(sock: socket.socket) -> wire.Reader:
     message = {
+        "process": _process_state(),
         "argv": sys.argv,
         "cwd": os.getcwd(),
         "env": dict(os.environ),

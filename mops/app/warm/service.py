@@ -186,6 +186,7 @@ class Service:
         self.wake_r.close()
         self.wake_w.close()
         self.selector.close()
+        _adopt_process_state(request.get("process") or {})
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -279,6 +280,20 @@ class Service:
             signal.set_wakeup_fd(-1)
             os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
         _log("stopped")
+
+
+def _adopt_process_state(state: dict) -> None:
+    """The caller's umask, niceness and resource limits (as far as this process may set them)."""
+    import resource
+
+    if isinstance(state.get("umask"), int):
+        os.umask(state["umask"])
+    if isinstance(state.get("nice"), int):
+        with contextlib.suppress(OSError):  # a lower niceness than ours needs privilege: keep ours then
+            os.setpriority(os.PRIO_PROCESS, 0, state["nice"])
+    for name, (soft, hard) in (state.get("limits") or {}).items():
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            resource.setrlimit(getattr(resource, name), (soft, hard))
 
 
 def _prctl():

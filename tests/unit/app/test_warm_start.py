@@ -176,10 +176,25 @@ def _served_child(warm: Warm, client: int, timeout: float = 30.0) -> int:
     raise AssertionError(f"the command of pid {client} was not served:\n{warm.log()}")
 
 
+def _umask_and_nice(pid: int) -> tuple[str, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    umask = re.search(r"^Umask:\s*(\d+)", status, re.M).group(1)
+    nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    return umask, nice
+
+
 def test_kill_9_of_the_caller_ends_the_child_and_its_dbt_process(warm):
-    process = _popen(warm, ["build"])
+    def as_a_caller() -> None:  # a umask and niceness the warm process does not have
+        os.umask(0o027)
+        os.nice(3)
+
+    process = subprocess.Popen(
+        [MOPS, "build"], env={**warm.env, "MOPS_WARM_START": "true"}, cwd=warm.root, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, preexec_fn=as_a_caller,
+    )  # fmt: skip
     child = _served_child(warm, process.pid)
     dbt = _wait_for_dbt(child)
+    assert _umask_and_nice(child) == _umask_and_nice(process.pid) != _umask_and_nice(warm.pid)
     process.kill()
     process.wait(10)
     assert left_behind([child, dbt]) == []
