@@ -154,6 +154,8 @@ def run() -> tuple[int | None, str]:
         cwd = os.getcwd()
         if not wire.enabled(os.environ, cwd):
             return None, "MOPS_WARM_START is off"
+        if sys.argv[1:3] == ["server", "stop"]:  # it stops the warm process: a child of it would stop itself
+            return None, "`mops server stop` always starts cold"
         sock = _connect(wire.socket_path(wire.state_dir(os.environ, cwd)))
     except Fallback as exc:
         return None, str(exc)

@@ -111,6 +111,14 @@ def test_a_command_through_the_warm_process_says_and_exits_as_a_cold_start(warm,
     assert "warm start not used" not in err
 
 
+def test_server_stop_stops_the_warm_process_from_a_cold_start(warm):
+    shown = warm.run(["server", "stop"], "debug")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "`mops server stop` always starts cold" in shown.stderr
+    assert control.running_pid(warm.folder) is None and not wire.socket_path(warm.folder).exists()
+    assert warm.run(["--help"], "debug").stderr.count("warm start not used") == 1
+
+
 def test_the_callers_terminal_width_colour_and_tty_are_the_commands(warm):
     def on_a_terminal(mode: str) -> tuple[int, bytes]:
         master, slave = pty.openpty()
