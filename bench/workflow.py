@@ -130,11 +130,17 @@ def plain(settings) -> dict:
 
 
 def _timed(command: list[str], env: dict) -> float:
+    return _timed_process(command, env)[0]
+
+
+def _timed_process(command: list[str], env: dict) -> tuple[float, int]:
+    """Wall seconds of a command run to its end, and its pid."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {out[-2000:]} {err[-2000:]}")
+    return time.perf_counter() - started, process.pid
 
 
 def plain_commands(settings) -> dict:
@@ -210,8 +216,12 @@ def caller(settings, server_up: bool, warm: bool = False) -> dict:
         server.start(settings)
     try:
         command = [MOPS, "run", "daily", "--date", RUN_DATE.isoformat(), "--approvals", "defer", "--as-of", AS_OF]
-        seen = _timed(command, env)
+        seen, pid = _timed_process(command, env)
         ended = datetime.now(UTC).replace(tzinfo=None)
+        if warm:  # the warm starter's log names the caller it served: a cold fallback must not pass as warm
+            log = (settings.var_path / "prefect" / "warm.log").read_text()
+            if f"runs the command of pid {pid}\n" not in log:
+                raise SystemExit(f"`mops run` (pid {pid}) was not served by the warm starter:\n{log[-2000:]}")
     finally:
         if server_up:
             server.stop(settings)

@@ -14,6 +14,7 @@ else holds the warm process's environment.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
@@ -131,6 +132,10 @@ def serve(folder: Path) -> None:
     stamp = wire.source_stamp()  # before the imports: a change made while they run is seen as a change
     warm_up()
     assert_single_threaded()
+    # the imported objects leave the collector's reach: a child's collections neither scan them (~0.1 s of
+    # CPU per full collection) nor copy their pages on write (~10,000 page faults)
+    gc.collect()
+    gc.freeze()
     Service(folder, run_child, stamp).serve()
 
 
