@@ -113,13 +113,14 @@ def start(settings: Settings, wait_seconds: float = 120.0) -> tuple[str, int, bo
     partial.write_text(str(process.pid))
     partial.replace(where.pid)
     deadline = time.monotonic() + wait_seconds
+    start_warm(settings)  # its imports (~2 s) while the server starts (~10-15 s)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             where.pid.unlink(missing_ok=True)
+            warm.stop(warm.folder_of(settings.var_path))
             raise MopsError(f"the Prefect server exited with code {process.returncode}; see {where.log}")
         if healthy(url):
             _prime(url)
-            start_warm(settings)
             return url, process.pid, True
         time.sleep(0.5)
     stop(settings)
