@@ -4,7 +4,8 @@ Standard library only. When `<var>/prefect/warm.sock` exists, is ours (owner and
 process's uid) and answers, the command's argv, working directory, environment and start time travel
 over it with this process's stdin, stdout and stderr (SCM_RIGHTS); the warm process forks a child that
 runs the CLI on them, replies with its pid, and later with its exit status. Meanwhile SIGINT, SIGTERM,
-SIGHUP and SIGQUIT received here are forwarded to the child. Anything that goes wrong before the child
+SIGHUP, SIGQUIT and SIGWINCH received here are forwarded to the child, and Ctrl-Z (SIGTSTP) stops the child
+with this process and continues it when this process continues. Anything that goes wrong before the child
 exists is a reason to start cold (`reason` keeps it for one debug log line); nothing reaches the user.
 """
 
@@ -19,7 +20,7 @@ import time
 
 from mops.app.warm import wire
 
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGWINCH)
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGWINCH, signal.SIGTSTP)
 CONNECT_TIMEOUT_S = 5.0
 
 
@@ -109,7 +110,15 @@ class Forwarder:
             self.sock.sendall(wire.encode({"signal": signum}))
 
     def _handler(self, signum, frame) -> None:
-        if self.committed:
+        if signum == signal.SIGTSTP:  # Ctrl-Z: stop the child with us, continue it when we continue
+            if self.committed:
+                self._send(signal.SIGSTOP)
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until `fg` / SIGCONT
+            signal.signal(signal.SIGTSTP, self._handler)
+            if self.committed:
+                self._send(signal.SIGCONT)
+        elif self.committed:
             self._send(signum)
         else:
             self.pending.append(signum)

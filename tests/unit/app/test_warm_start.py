@@ -226,6 +226,33 @@ def test_ctrl_c_on_the_caller_stops_the_command_as_it_stops_a_cold_one(warm):
     assert codes["true"] == codes["false"] == (130, True)
 
 
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def _wait_state(pid: int, states: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while (state := _state(pid)) not in states:
+        assert time.monotonic() < deadline, f"pid {pid} stays {state}, not {states}"
+        time.sleep(0.05)
+    return state
+
+
+def test_ctrl_z_stops_the_child_with_the_caller_and_fg_continues_it(warm):
+    process = _popen(warm, ["build"])
+    child = _served_child(warm, process.pid)
+    _wait_for_dbt(child)
+    process.send_signal(signal.SIGTSTP)  # what the terminal sends on Ctrl-Z
+    _wait_state(process.pid, "T")
+    _wait_state(child, "T")
+    process.send_signal(signal.SIGCONT)  # `fg`
+    _wait_state(process.pid, "RSD")
+    _wait_state(child, "RSD")
+    process.kill()
+    process.wait(10)
+    assert left_behind([child]) == []
+
+
 def test_changed_source_starts_cold_and_the_warm_process_restarts(warm):
     source = PROJECT_DIR / "mops" / "app" / "warm" / "__init__.py"
     before = os.stat(source)
