@@ -222,7 +222,8 @@ class Service:
 
     def ended(self, pid: int) -> None:
         child = self.children.pop(pid)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
+        _log(f"child {pid} ended with status {status}, {usage.ru_utime + usage.ru_stime:.2f} s CPU")
         self.selector.unregister(child.pidfd)
         os.close(child.pidfd)
         with contextlib.suppress(ProcessLookupError, PermissionError):
