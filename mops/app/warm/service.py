@@ -195,19 +195,21 @@ class Service:
     # --- running children ----------------------------------------------------------------------
 
     def from_caller(self, pid: int) -> None:
+        """Every message the caller has sent (signals to forward), or its end of the stream."""
         child = self.children[pid]
-        try:
-            message = child.reader.read()
-        except BlockingIOError:
-            return
-        except (OSError, ValueError):
-            message = None
-        if message is None:
-            return self.caller_gone(pid)
-        signum = message.get("signal")
-        if isinstance(signum, int):
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(pid, signum)  # not yet reaped: the pid is still this child's
+        while True:
+            try:
+                message = child.reader.read()
+            except BlockingIOError:
+                return
+            except (OSError, ValueError):
+                message = None
+            if message is None:
+                return self.caller_gone(pid)
+            signum = message.get("signal")
+            if isinstance(signum, int):
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(pid, signum)  # not yet reaped: the pid is still this child's
 
     def caller_gone(self, pid: int) -> None:
         """The caller's end closed (it died): the child's whole group goes too, as it would with the caller."""

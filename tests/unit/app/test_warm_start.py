@@ -273,6 +273,19 @@ def test_changed_source_starts_cold_and_the_warm_process_restarts(warm):
         os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
+def test_a_caller_of_another_checkout_or_interpreter_is_declined_before_any_fork(warm):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        with wire.short_address(wire.socket_path(warm.folder)) as address:
+            sock.connect(address)
+        request = {"argv": ["mops", "--help"], "cwd": str(warm.root), "env": {}, "started_at": time.time(),
+                   "identity": {**wire.identity(), "executable": "/elsewhere/bin/python"}}  # fmt: skip
+        socket.send_fds(sock, [wire.encode(request)], [0, 1, 2])
+        reply = wire.Reader(sock).read()
+    assert reply == {"fallback": "another checkout, Python or virtual environment"}
+    assert "runs the command" not in warm.log()
+    assert warm.run(["--help"]).returncode == 0  # and it still serves its own
+
+
 def test_a_dead_socket_file_starts_cold(warm):
     control.stop(warm.folder)
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
