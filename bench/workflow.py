@@ -10,7 +10,9 @@ incremental build and every agent, live, approvals deferred, judged as of the mo
 - engine: `daily` through the Prefect flow in this process (imports done, server up): the
   workflow's own wall time (first step's start to the run's record; overhead = wall - critical path);
 - mops_run_with_server / _without_server: `mops run daily` in a new process timed from outside
-  (caller_wall_s), against what it recorded (its wall counts from the process start).
+  (caller_wall_s), against what it recorded (its wall counts from the process start); with the server
+  up once started by the warm starter (`mops_run_warm`, the default when the server is up) and once
+  with a plain start (MOPS_WARM_START=false: Python, imports and all in the new process).
 Writes bench/results/workflow.json; `make bench` runs it at 1x and 10x.
 """
 
@@ -128,11 +130,17 @@ def plain(settings) -> dict:
 
 
 def _timed(command: list[str], env: dict) -> float:
+    return _timed_process(command, env)[0]
+
+
+def _timed_process(command: list[str], env: dict) -> tuple[float, int]:
+    """Wall seconds of a command run to its end, and its pid."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {out[-2000:]} {err[-2000:]}")
+    return time.perf_counter() - started, process.pid
 
 
 def plain_commands(settings) -> dict:
@@ -190,8 +198,10 @@ def ledger_cost(settings, run_id: str, wall_s: float, appends: int = 20) -> dict
     }
 
 
-def caller(settings, server_up: bool) -> dict:
-    """`mops run daily` as a user runs it: a new process, timed from outside, against what it recorded."""
+def caller(settings, server_up: bool, warm: bool = False) -> dict:
+    """`mops run daily` as a user runs it: a new process, timed from outside, against what it recorded.
+
+    warm: through the warm starter that `mops server start` starts beside the server (else a plain start)."""
     from mops.app import server
     from mops.core.warehouse.adapter import open_warehouse
 
@@ -200,13 +210,18 @@ def caller(settings, server_up: bool) -> dict:
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["MOPS_PREFECT_PORT"] = str(port)
+    env["MOPS_WARM_START"] = "true" if warm else "false"
     settings = settings.model_copy(update={"prefect_port": port})
     if server_up:
         server.start(settings)
     try:
         command = [MOPS, "run", "daily", "--date", RUN_DATE.isoformat(), "--approvals", "defer", "--as-of", AS_OF]
-        seen = _timed(command, env)
+        seen, pid = _timed_process(command, env)
         ended = datetime.now(UTC).replace(tzinfo=None)
+        if warm:  # the warm starter's log names the caller it served: a cold fallback must not pass as warm
+            log = (settings.var_path / "prefect" / "warm.log").read_text()
+            if f"runs the command of pid {pid}\n" not in log:
+                raise SystemExit(f"`mops run` (pid {pid}) was not served by the warm starter:\n{log[-2000:]}")
     finally:
         if server_up:
             server.stop(settings)
@@ -242,15 +257,18 @@ def measure(scale: float, root: Path) -> dict:
     engine_run = engine(settings)
     ledger = ledger_cost(settings, engine_run["run_id"], engine_run["wall_s"])
     restore(settings, root)
+    warm = caller(settings, server_up=True, warm=True)
+    restore(settings, root)
     with_server = caller(settings, server_up=True)
     restore(settings, root)
     without_server = caller(settings, server_up=False)
     flow = engine_run["wall_s"]
-    print(f"scale {scale:>5}: `mops run daily` as the caller sees it {with_server['caller_wall_s']:.1f}s with the "
-          f"server up ({with_server['caller_wall_s'] / flow - 1:+.1%} on the flow's own {flow:.1f}s; "
-          f"{with_server['startup_s']:.1f}s from the process start to the flow body, "
-          f"{with_server['after_record_s']:.1f}s after the record), "
-          f"{without_server['caller_wall_s']:.1f}s without")  # fmt: skip
+    for name, seen in (("warm start", warm), ("plain start", with_server)):
+        print(f"scale {scale:>5}: `mops run daily` as the caller sees it, server up, {name}: "
+              f"{seen['caller_wall_s']:.1f}s ({seen['caller_wall_s'] / flow - 1:+.1%} on the flow's own {flow:.1f}s; "
+              f"{seen['startup_s']:.1f}s from the process start to the flow body, "
+              f"{seen['after_record_s']:.1f}s after the record)")  # fmt: skip
+    print(f"scale {scale:>5}: without the server {without_server['caller_wall_s']:.1f}s")
     print(f"scale {scale:>5}: audit ledger {ledger['entries']} entries, {ledger['cost_s']:.2f}s "
           f"({ledger['share_of_wall']:.1%} of the flow's wall)")  # fmt: skip
     print(f"scale {scale:>5}: plain calls {plain_run['wall_s']:.1f}s in one process, "
@@ -261,10 +279,13 @@ def measure(scale: float, root: Path) -> dict:
         "audit_ledger": ledger,
         "plain": plain_run,
         "plain_commands": commands_run,
+        "mops_run_warm": warm,
         "mops_run_with_server": with_server,
         "mops_run_without_server": without_server,
-        "caller_over_flow": round(with_server["caller_wall_s"] / flow - 1, 4),
-        "caller_over_plain": round(with_server["caller_wall_s"] / plain_run["wall_s"] - 1, 4),
+        "caller_over_flow": round(warm["caller_wall_s"] / flow - 1, 4),
+        "caller_over_plain": round(warm["caller_wall_s"] / plain_run["wall_s"] - 1, 4),
+        "plain_start_over_flow": round(with_server["caller_wall_s"] / flow - 1, 4),
+        "plain_start_over_plain": round(with_server["caller_wall_s"] / plain_run["wall_s"] - 1, 4),
     }
 
 
@@ -293,8 +314,11 @@ def main() -> None:
         "plain: the same steps called sequentially in this process; plain_commands: `mops build` and `mops agent "
         "run` per agent, each a new process; mops_run_*: `mops run daily` in a new process timed from outside "
         "(caller_wall_s) against the wall time it recorded (counted from the process start), with the persistent "
-        "server up and without. caller_over_flow / caller_over_plain: caller wall (server up) over the flow's "
-        "own wall and over the plain calls, minus 1. Measured on a shared 2-core machine (other jobs running)."
+        "server up and without; mops_run_warm: server up, started by the warm starter (the default), "
+        "mops_run_with_server: server up, plain start (MOPS_WARM_START=false). caller_over_flow / "
+        "caller_over_plain: caller wall (server up, warm start) over the flow's own wall and over the plain "
+        "calls, minus 1; plain_start_over_*: the same for the plain start. Measured on a shared 2-core machine "
+        "(other jobs running)."
     )
     result = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),

@@ -45,12 +45,15 @@ def test_start_status_stop_one_background_server(project):
     pid = server.running_pid(project)
     assert pid is not None and server.healthy(server.api_url(project))
     assert (project.var_path / "prefect" / "prefect.db").exists()  # its database under the project's var/
+    warm_pid = server.warm_pid(project)  # the warm starter came up with it, and says so
+    assert warm_pid is not None and f"warm starter running (pid {warm_pid})" in started.output
     assert os.getsid(pid) == pid  # detached: its own session, outlives the command that started it
 
     again = runner.invoke(app, ["server", "start"])
     assert again.exit_code == 0 and "already running" in again.output and str(pid) in again.output
     up = runner.invoke(app, ["server", "status"])
     assert up.exit_code == 0 and f"running (pid {pid})" in up.output
+    assert f"warm starter running (pid {warm_pid})" in up.output
 
     # another process (as `mops run` would) finds it through the pid file and the health check
     probe = (
@@ -64,6 +67,7 @@ def test_start_status_stop_one_background_server(project):
     assert stopped.exit_code == 0 and f"(pid {pid}) stopped" in stopped.output
     assert server.running_pid(project) is None and not server.healthy(server.api_url(project))
     assert not (project.var_path / "prefect" / "server.pid").exists()
+    assert server.warm_pid(project) is None and not (project.var_path / "prefect" / "warm.sock").exists()
     assert runner.invoke(app, ["server", "status"]).exit_code == 1
     assert "no Prefect server running" in runner.invoke(app, ["server", "stop"]).output
 

@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from mops.app import cli
+from mops.app.cli import program as cli  # the Typer app and main
 from mops.app.cli.errors import report_unexpected, user_message
 from mops.core.settings import PROJECT_DIR
 

@@ -2,90 +2,48 @@
 
 data (ingest, build, files, generate, docs, demo), check (what the landing folder can feed), contracts,
 agents (inventory, agent run), workflows (validate, run, serve), approvals, gates, monitor, audit, warehouse
-grants and the Prefect server; rendering lives in `render`. Commands parse arguments, call the core and the engine, and
-print; they hold no business logic. No traceback reaches a user: `main` turns every exception into one
-line (and the traceback into a log file it names).
+grants and the Prefect server; the Typer app and `main` live in `program`, rendering in `render`. Commands
+parse arguments, call the core and the engine, and print; they hold no business logic. No traceback
+reaches a user: `main` turns every exception into one line (and the traceback into a log file it names).
+
+This package's own import is light: the `mops` command (`entry`) first offers the command to the warm
+process (`mops.app.warm.client`) and only imports the program when it starts cold.
 """
 
 from __future__ import annotations
 
-import typer
 
-from mops.app.cli import (
-    agents,
-    approvals,
-    audit,
-    check,
-    contracts,
-    data,
-    gates,
-    monitor,
-    server,
-    warehouse,
-    workflows,
-)
-from mops.app.cli.common import console
-from mops.app.cli.errors import report_unexpected, user_message
-from mops.core import interrupts
-from mops.core.errors import MopsError
+def __getattr__(name: str):  # PEP 562: `from mops.app.cli import app, main` loads the program on demand
+    if name in ("app", "main"):
+        from mops.app.cli import program
 
-app = typer.Typer(
-    help="mops: orchestration for marketing-operations agents.", no_args_is_help=True, pretty_exceptions_enable=False
-)
-for group in (data, check, contracts, agents, gates, workflows, approvals, monitor, audit, warehouse, server):
-    app.registered_commands += group.app.registered_commands
-    app.registered_groups += group.app.registered_groups
-
-
-def main() -> None:  # pragma: no cover
-    """Entry point: a MopsError is a message for the user, not a traceback; SIGTERM/SIGINT stop cleanly."""
-    import os
-    import time
-
-    from rich.markup import escape
-
-    from mops.app.catalog import compose
-    from mops.app.cli import common
-
-    # runs count the caller's wait from the process start (the overhead KPI), never later than now
-    common.CALLER_STARTED_AT = min(common.process_started_at(), time.time())
-    # the run summary is the output; Prefect's own chatter (and its usage telemetry) only on request.
-    # Run logs still reach Prefect's API at INFO (the UI's Logs tab); the terminal shows warnings only.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    common.use_prefect_server()  # before Prefect is imported: its settings are read once
-    try:
-        with interrupts.handle_signals():  # context managers unwind (run lock, temporary server) on a signal
-            compose()
-            app()
-    except interrupts.Interrupted as exc:
-        console.print(f"[bold magenta]stopped:[/] {escape(str(exc))}", highlight=False)
-        raise SystemExit(interrupts.exit_code()) from None
-    except KeyboardInterrupt:
-        console.print("[bold magenta]stopped:[/] interrupted", highlight=False)
-        raise SystemExit(130) from None
-    except MopsError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise SystemExit(1) from None
-    except Exception as exc:  # nothing unexpected reaches the user as a traceback
-        message = user_message(exc)
-        if message is None:
-            message = report_unexpected(exc)
-        console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-        raise SystemExit(1) from None
+        return getattr(program, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def entry() -> None:  # pragma: no cover - the `mops` command
-    """The `mops` command: `main`, then the process ends without the interpreter's teardown (process_exit)."""
-    from mops.app.cli.process_exit import exit_now
+    """The `mops` command: the warm process runs it when it can, else `main` here; then the process ends
+    without the interpreter's teardown (process_exit)."""
+    import os
 
+    from mops.app.warm.client import run
+
+    code, why_cold = run()
+    if code is not None:
+        os._exit(code)
+    from mops.app.cli.process_exit import exit_now
+    from mops.app.cli.program import main
+
+    if why_cold:  # one debug line; MOPS_WARM_START=debug shows it on stderr
+        import logging
+
+        log = logging.getLogger("mops.warm")
+        if os.environ.get("MOPS_WARM_START", "").strip().lower() == "debug":
+            log.addHandler(logging.StreamHandler())
+            log.setLevel(logging.DEBUG)
+        log.debug("mops: warm start not used: %s", why_cold)
     try:
         main()
     except SystemExit as exc:
         exit_now(exc.code)
     exit_now(0)
-
-
-if __name__ == "__main__":  # python -m mops.app.cli
-    entry()

@@ -16,13 +16,23 @@ app.add_typer(server_app, name="server")
 @server_app.command("start")
 def server_start() -> None:
     """Start one Prefect server in the background (database under var/prefect); runs then skip their own."""
-    from mops.app.server import files, start
+    from mops.app.server import files, start, warm_enabled, warm_pid
 
     settings = get_settings()
     url, pid, started = start(settings)
     state = "started" if started else "already running"
     console.print(f"Prefect server {state} (pid {pid}): UI {escape(url.removesuffix('/api'))}")
+    _say_warm(warm_pid(settings), warm_enabled())
     console.print(f"[dim]log {escape(str(files(settings).log))}; `mops server stop` stops it[/]")
+
+
+def _say_warm(pid: int | None, enabled: bool) -> None:
+    if pid:
+        console.print(f"warm starter running (pid {pid}): commands start from its imports")
+    elif enabled:
+        console.print("[yellow]warm starter not running[/] (commands start cold; `mops server start` starts it)")
+    else:
+        console.print("warm starter off (MOPS_WARM_START=false)")
 
 
 @server_app.command("stop")
@@ -37,12 +47,13 @@ def server_stop() -> None:
 @server_app.command("status")
 def server_status() -> None:
     """Say whether the server is up and answering; exit code 1 when it is not."""
-    from mops.app.server import api_url, running_pid, running_url
+    from mops.app.server import api_url, running_pid, running_url, warm_enabled, warm_pid
 
     settings = get_settings()
     pid, url = running_pid(settings), running_url(settings)
     if url:
         console.print(f"Prefect server running (pid {pid}): UI {escape(url.removesuffix('/api'))}")
+        _say_warm(warm_pid(settings), warm_enabled())
         return
     if pid:
         console.print(f"[yellow]Prefect server process {pid} is up but {escape(api_url(settings))} does not answer[/]")
