@@ -42,6 +42,7 @@ from mops.core import interrupts
 from mops.core.base import utcnow
 from mops.core.errors import MopsError
 from mops.core.governance import resolve_actor
+from mops.core.governance.guard import record_workflow_run
 from mops.core.governance.production import head_commit
 from mops.core.runtime.context import RunContext
 from mops.core.settings import get_settings
@@ -221,6 +222,7 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, c
         }
         record_run(session.get(), record, outcomes)
         monitor_run(session.get(), settings, context.run_id, plan)  # monitoring: anomalies, conflicts, alerts
+        ledger_refused = _ledger_run(settings, session, run.actor, summary)
     except BaseException as exc:  # not summarised (a second signal, an engine error): still recorded
         _record_interrupted(session, row, exc)
         raise
@@ -228,7 +230,18 @@ def _run(plan, catalog, settings, context, chain, day, mode, approvals, as_of, c
         session.release()
     _publish(summary, as_of)
     observe.run_finished(summary)
+    if ledger_refused:  # the run is recorded and published; the ledger's refusal is the caller's error
+        raise ledger_refused
     return summary
+
+
+def _ledger_run(settings, session: WarehouseSession, actor: str, summary: RunSummary) -> MopsError | None:
+    """Governance: the run's ledger entry, on the warehouse the run holds (served and worker runs too)."""
+    try:
+        record_workflow_run(settings, session.get(), actor, summary.model_dump())
+    except MopsError as exc:  # e.g. the chain does not end at its recorded head: not an interrupted run
+        return exc
+    return None
 
 
 def _record_interrupted(session: WarehouseSession, row: dict, error: BaseException) -> None:

@@ -199,6 +199,10 @@ def _daily_pacing_reoptimize(api: str, worker_log: Path, records) -> None:
     assert runs.event_chain.tolist()[-1] == '["pacing"]'
     approved = applied[(applied.workflow == "reoptimize") & (applied.status == "approved")]
     assert len(approved) == len(rows) and set(approved.decided_by) == {"prefect-ui:test-approver"}
+    # every served run is in the audit ledger, written by the process that ran it (governance)
+    ledgered = records("select object, run_id from ops.audit_log where action = 'run_workflow' order by seq")
+    assert ledgered.object.tolist() == ["workflow:daily", "workflow:pacing", "workflow:reoptimize"]
+    assert set(ledgered.run_id) == set(records("select run_id from ops.workflow_runs").run_id)
 
     with _client(api) as client:
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[daily.id])))

@@ -278,8 +278,7 @@ def demo(
         show_progress()
         with temporary_server():  # dies with this process, even on kill -9
             summaries = run_with_events(settings, workflow, run_date, render.run_summary, approvals="defer")
-        guard.record_runs(s.model_dump() for s in summaries)
-        from mops.core import interrupts
+            from mops.core import interrupts
 
         if interrupts.stop_requested():
             raise typer.Exit(interrupts.exit_code())

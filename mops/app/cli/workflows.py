@@ -118,7 +118,6 @@ def run_command(
             summaries = _run_or_backfill(settings, workflow, run_date, first, last, approvals, as_of, waited)
     except ValueError as exc:
         raise fail(str(exc)) from exc
-    guard.record_runs(s.model_dump() for s in summaries)
     if interrupts.stop_requested() or any(s.status == "cancelled" for s in summaries):
         console.print(f"[magenta]cancelled[/] by {escape(interrupts.reason() or 'a stop')}; the run is recorded")
         raise typer.Exit(interrupts.exit_code())

@@ -83,13 +83,14 @@ class Guard:
         except WarehouseBusy:
             spool_only(self.settings).spool(self.actor, action, object, details, run_id)
 
-    def record_runs(self, summaries: Iterable[dict]) -> None:
-        """One entry per workflow run (`summary` is a RunSummary as a dict): what ran, on which spec, how it ended."""
-        for summary in summaries:
-            action = "backfill" if summary["mode"] == "backfill" else "run_workflow"
-            details = {key: summary.get(key) for key in ("run_date", "mode", "status", "spec_hash", "event_chain")}
-            details["steps"] = {s["step"]: s["status"] for s in summary.get("steps", [])}
-            self.record(action, f"workflow:{summary['workflow']}", details, summary["run_id"])
+
+def record_workflow_run(settings: Settings, warehouse: Warehouse, actor: str, summary: dict) -> None:
+    """The ledger's entry of one workflow run (`summary`: a RunSummary as a dict), written by the run's own
+    process on the warehouse it holds, so a served or worker run is ledgered like `mops run`."""
+    action = "backfill" if summary["mode"] == "backfill" else "run_workflow"
+    details = {key: summary.get(key) for key in ("run_date", "mode", "status", "spec_hash", "event_chain")}
+    details["steps"] = {s["step"]: s["status"] for s in summary.get("steps", [])}
+    ledger(settings, warehouse).append(actor, action, f"workflow:{summary['workflow']}", details, summary["run_id"])
 
 
 def decision_scopes(workflow: str, subject: str) -> list[str]:
