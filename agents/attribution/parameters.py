@@ -10,8 +10,9 @@ from mops.core.base import StrictModel
 
 
 class AttributionParameters(StrictModel):
-    # touches older than this many days before the journey's end are dropped (the path mart already
-    # caps converting paths at dbt var mops_attribution_lookback_days, so larger values change nothing)
+    # touches older than this many days before the journey's end are dropped (the path mart keeps whole
+    # journeys unless dbt var mops_attribution_path_history_days caps them); for the counterfactual model, how
+    # far back an earlier touch still counts for a session
     lookback_days: int = Field(default=30, ge=1, le=365)
     # channels dropped from a journey that has other channels: GA4's convention for direct visits,
     # which are mostly returns to finish a purchase another channel started (kept on direct-only paths)

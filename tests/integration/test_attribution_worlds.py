@@ -1,13 +1,11 @@
 """Attribution models against causal truth in both simulated worlds (bench/attribution_worlds.py).
 
-Measured (bench/results/attribution_worlds.json, 200 bootstrap samples), largest absolute share error:
-counterfactual 0.025 / 0.026 (lagged purchase, 1x / 10x) and 0.023 / 0.023 (funnel); Markov 0.078 / 0.081
-and 0.069 / 0.073; Shapley 0.066 / 0.065 and 0.069 / 0.073. Interval coverage of the counterfactual model's
-95% intervals at 1x over seeds 42, 7, 13: sampling only 56% / 100% / 78% (lagged) and 67% / 56% / 56% (funnel);
-with its ten specifications treated as exchangeable with the truth (the default) 78% / 100% / 89% and 100% /
-100% / 100%, mean width 32-48% of the share; pooled over them 89% / 89% / 89% and 100% / 100% / 100%. At 10x
-(seeds 42 / 7 / 13): exchangeable 78% / 78% / 78% and 100% / 89% / 89%; pooled 67% / 56% / 56% and 100% / 78% /
-89% (DECISIONS: counterfactual intervals at 10x)."""
+Measured (bench/results/attribution_worlds.json, 200 bootstrap samples, seed 42), largest absolute share error:
+counterfactual 0.010 / 0.006 (lagged purchase, 1x / 10x) and 0.033 / 0.029 (funnel); Markov 0.078 / 0.081 and
+0.069 / 0.073; Shapley 0.066 / 0.065 and 0.069 / 0.073. Coverage of the counterfactual model's 95% intervals
+(exchangeable, the default) over seeds 42 / 7 / 13: at 1x 100% in every run of both worlds; at 10x 89% / 100% /
+89% (lagged) and 89% / 89% / 89% (funnel). Sampling only: 100% (lagged 1x), 44-67% (funnel 1x), 78-100% (lagged
+10x), 22-33% (funnel 10x) (DECISIONS: attribution lag)."""
 
 from __future__ import annotations
 
