@@ -4,8 +4,8 @@
     python bench/attribution_worlds.py --intervals --seeds 42 7 13 [--scales 1] [--worlds ...]
 
 For each world and scale the demo simulator generates 180 days; the journeys are built from its sessions
-and purchases the way the path mart builds them (int_conversion_paths_built: touches after the user's previous
-purchase, within the 30-day lookback; the touches after the last purchase form one non-converting journey),
+and purchases the way the path mart builds them (int_conversion_paths_built: every touch after the user's previous
+purchase; the touches after the last purchase form one non-converting journey),
 and the attribution agent runs every model over the whole period. Per model: the largest absolute error of a
 channel's conversion share against the world's true share, and (for models with bootstrap intervals) the share
 of channels whose interval covers the true share. Results go to bench/results/attribution_worlds.json.
@@ -35,12 +35,15 @@ from mops.core.runtime.context import ATTRIBUTION_MODELS, RunContext
 
 ROOT = Path(__file__).resolve().parents[1]
 END = "2026-06-30"
-LOOKBACK_DAYS = 30  # dbt var mops_attribution_lookback_days
 INTERVAL_MODELS = ("markov", "shapley", "counterfactual")
 
 
-def conversion_paths(sessions: pd.DataFrame, conversions: pd.DataFrame) -> pd.DataFrame:
-    """fct_conversion_paths from simulated sessions and purchases (the mart's rules, in pandas)."""
+def conversion_paths(
+    sessions: pd.DataFrame, conversions: pd.DataFrame, history_days: int | None = None
+) -> pd.DataFrame:
+    """fct_conversion_paths from simulated sessions and purchases (the mart's rules, in pandas): every touch
+    since the user's previous purchase; `history_days`: only those within that many days before the purchase
+    (the mart capped converting paths at the 30-day lookback until DECISIONS: attribution lag)."""
     s = sessions[["user_idx", "channel_id", "started_at", "session_id"]].copy()
     c = conversions[["user_idx", "converted_at", "transaction_id", "revenue_usd"]].copy()
     epoch = pd.Timestamp("2000-01-01")
@@ -61,7 +64,8 @@ def conversion_paths(sessions: pd.DataFrame, conversions: pd.DataFrame) -> pd.Da
         c.rename(columns={"conversion_number": "journey_number"}), on=["user_idx", "journey_number"], how="left"
     )
     converting = s.transaction_id.notna()
-    s = s[~converting | (s.started_at >= s.converted_at - pd.Timedelta(days=LOOKBACK_DAYS))]
+    if history_days is not None:
+        s = s[~converting | (s.started_at >= s.converted_at - pd.Timedelta(days=history_days))]
     s = s.sort_values(["user_idx", "journey_number", "started_at", "session_id"])
     journey = s.groupby(["user_idx", "journey_number"], sort=False)
     ended = s.converted_at.fillna(journey.started_at.transform("max"))

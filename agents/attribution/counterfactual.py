@@ -12,6 +12,11 @@ earlier touch of channel c on a later session of channel d (an earlier display a
 buy, or a click bringing the user back directly to buy); count_c is the number of earlier touches of c, or
 (`presence`, the default specification) 1 when c came before at all, per recency bin. Parameters are maximum
 likelihood (scipy L-BFGS-B, non-negative, a light ridge so unseen pairs stay at 0) on journeys grouped by path.
+The carries of a session's earlier channels saturate: with m earlier (channel, recency) features present, each
+carries m^-dilution of its effect (`Design.diluted`; 0: additive, 1: their mean), the dilution chosen by
+profile likelihood (`profile_dilution`). Where more earlier channels mark a more active user rather than
+more pull (their visits also come without any pull), the additive sum overstates the carry of long
+histories and the fit pays for it with a higher own effect.
 Which specification gives the credit and how all of them give the intervals: agents/attribution/specifications.py.
 
 Credit (after Shao & Li 2011, "Data-driven multi-touch attribution models"): for each conversion, channel c's
@@ -47,6 +52,7 @@ RECENT_HOURS = 96.0  # an earlier touch this recent has its own effect (a return
 # the row order or the BLAS build; scipy's defaults (1e-5, 2.2e-9) left hazards up to 2e-3 from it
 GRADIENT_TOLERANCE = 1e-10
 DECREASE_TOLERANCE = 1e-14
+DILUTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the grid `profile_dilution` searches: additive to the carries' mean
 
 
 @cache
@@ -87,6 +93,21 @@ class Design:
         """Each session row's weight in the likelihood: its key's journey count, 0 where not observed."""
         weight = np.asarray(counts, dtype=float)[self.key_of_row]
         return weight if self.observed is None else weight * self.observed
+
+    def diluted(self, dilution: float) -> Design:
+        """The same sessions with saturating carries: a row with m carry features present has each scaled by
+        m^-dilution (0: the additive carries; 1: their mean). The own effect is untouched."""
+        if dilution == 0.0:
+            return self
+        from dataclasses import replace
+
+        z = self.features.tocsr(copy=True)
+        n = len(self.channels)
+        is_carry = z.indices >= n
+        row = np.repeat(np.arange(z.shape[0]), np.diff(z.indptr))
+        m = np.bincount(row[is_carry], minlength=z.shape[0]).astype(float)
+        z.data = np.where(is_carry, z.data * np.maximum(m[row], 1.0) ** -dilution, z.data)
+        return replace(self, features=z)
 
     @cached_property
     def last_features(self) -> sparse.csr_matrix:
@@ -269,6 +290,28 @@ def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = N
     with one_blas_thread():
         result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     return np.maximum(result.x, 0.0)
+
+
+def log_likelihood(design: Design, counts: np.ndarray, hazards: np.ndarray) -> float:
+    """The sessions' log-likelihood at `hazards` (rows outside the likelihood, `Design.observed`, excluded)."""
+    eta = np.maximum(design.features @ hazards, MIN_HAZARD)
+    return float(design.row_weight(counts) @ np.where(design.converted, np.log(-np.expm1(-eta)), -eta))
+
+
+def profile_dilution(
+    design: Design, counts: np.ndarray, grid: tuple[float, ...] = DILUTIONS
+) -> tuple[float, Design, np.ndarray, dict[float, float]]:
+    """The dilution of the grid with the largest likelihood (same sessions, same parameters, so the
+    likelihoods compare): (dilution, diluted design, its hazards, log-likelihood per dilution)."""
+    best, profile, start = None, {}, None
+    for dilution in grid:
+        candidate = design.diluted(dilution)
+        hazards = fit_hazards(candidate, counts, start)
+        profile[dilution] = log_likelihood(candidate, counts, hazards)
+        start = hazards
+        if best is None or profile[dilution] > profile[best[0]]:
+            best = (dilution, candidate, hazards)
+    return (*best, profile)
 
 
 def channel_hazards(design: Design, hazards: np.ndarray, converting_only: bool = False) -> np.ndarray:

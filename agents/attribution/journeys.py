@@ -19,10 +19,13 @@ SEPARATOR = " > "
 @dataclass(frozen=True)
 class Journeys:
     """journeys: one row per journey (index = journey number 0..n-1), with `path` after the lookback.
-    touches: one row per kept touch (journey, position, touch_count, channel_id, hours_before_end)."""
+    touches: one row per kept touch (journey, position, touch_count, channel_id, hours_before_end).
+    history: every touch the mart gives (journey, channel_id, hours_before_end), before the lookback and the
+    passive channels: the sessions at risk of converting, for the counterfactual model."""
 
     journeys: pd.DataFrame
     touches: pd.DataFrame
+    history: pd.DataFrame | None = None
 
 
 def _split(column: pd.Series) -> pd.Series:
@@ -67,6 +70,7 @@ def build_journeys(
             ),
         }
     )
+    history = touches[["journey", "channel_id", "hours_before_end"]].copy()
     touches["position"] = touches.groupby("journey").cumcount()
     is_last = touches["position"] == np.repeat(lengths - 1, lengths)
     touches = touches[(touches["hours_before_end"] <= lookback_days * 24.0) | is_last].copy()
@@ -95,4 +99,4 @@ def build_journeys(
         channel = touches["channel_id"].to_numpy()
         paths[changed] = [SEPARATOR.join(channel[bounds[i] : bounds[i + 1]]) for i in changed]
     journeys["path"] = paths
-    return Journeys(journeys=journeys, touches=touches)
+    return Journeys(journeys=journeys, touches=touches, history=history)

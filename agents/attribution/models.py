@@ -127,19 +127,31 @@ def fit(data: Journeys, model: str, params: AttributionParameters) -> Fit:
 def _counterfactual(data: Journeys, channels: list[str], params: AttributionParameters) -> Fit:
     """Per-conversion credit from the session-level conversion model (agents/attribution/counterfactual.py).
 
-    Keys are (path, touch times to the day, outcome): the model tells recent earlier touches from older ones.
+    Every session the mart gives is at risk (`Journeys.history`, before the lookback); the lookback is how far
+    back an earlier touch still counts for a session (its history horizon), not a cut of the data: cutting
+    the data at the lookback before each journey's end keeps only sessions followed by a conversion (or the
+    user's last touch) within it, a selection on the outcome. Keys are (path, touch times to the day, outcome):
+    the model tells recent earlier touches from older ones.
     """
-    touches = data.touches
+    touches = data.history if data.history is not None else data.touches
     days = (touches["hours_before_end"] // 24 * 24).astype(int).astype(str).to_numpy()
+    channel = touches["channel_id"].astype(str).to_numpy()
     # touches are sorted by journey: each journey's days are one slice (a groupby join costs 40x more)
     bounds = np.searchsorted(touches["journey"].to_numpy(), np.arange(len(data.journeys) + 1))
-    timing = [SEPARATOR.join(days[a:b]) if b > a else "0" for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    timing = [SEPARATOR.join(days[a:b]) if b > a else "0" for a, b in spans]
     journeys = data.journeys.assign(timing=timing)
+    if data.history is not None:
+        journeys["path"] = [SEPARATOR.join(channel[a:b]) for a, b in spans]
+        channels = sorted(set(channels) | set(channel))
     grouped = journeys.groupby(["path", "timing", "is_converted"], sort=True)
     keys = grouped.agg(n=("journey_id", "size"), value=("conversion_value", "mean")).reset_index()
     key_of_journey = grouped.ngroup().to_numpy()
     converted = keys["is_converted"].to_numpy()
     counts = keys["n"].to_numpy().astype(float)
+    lookback = params.lookback_days * 24.0
+    capped = data.history is None or params.path_history_days is not None
+    history = (params.path_history_days * 24.0 if params.path_history_days else lookback) if capped else np.inf
     model = CounterfactualModel(
         keys["path"].tolist(),
         converted,
@@ -148,7 +160,8 @@ def _counterfactual(data: Journeys, channels: list[str], params: AttributionPara
         params.seed,
         keys["timing"].tolist(),
         uncertainty=params.counterfactual_uncertainty,
-        window_hours=params.lookback_days * 24.0,
+        window_hours=history,
+        lookback_hours=None if capped else lookback,
     )
     key_credit = model.credit * converted[:, None]
     credit = _journey_credit(key_credit, key_of_journey, journeys, channels)

@@ -10,8 +10,9 @@ from mops.core.base import StrictModel
 
 
 class AttributionParameters(StrictModel):
-    # touches older than this many days before the journey's end are dropped (the path mart already
-    # caps converting paths at dbt var mops_attribution_lookback_days, so larger values change nothing)
+    # touches older than this many days before the journey's end are dropped (the path mart keeps whole
+    # journeys unless dbt var mops_attribution_path_history_days caps them); for the counterfactual model, how
+    # far back an earlier touch still counts for a session
     lookback_days: int = Field(default=30, ge=1, le=365)
     # channels dropped from a journey that has other channels: GA4's convention for direct visits,
     # which are mostly returns to finish a purchase another channel started (kept on direct-only paths)
@@ -34,6 +35,11 @@ class AttributionParameters(StrictModel):
     # interval over them, plus the default's sampling draws); "specifications": the pooled draws of every
     # specification; "centred": their spread around the estimate; "sampling": one specification, model-based
     # draws (no model uncertainty, the intervals before)
+    # how far back before a conversion the path mart keeps its journey's touches; None (fct_conversion_paths
+    # today): every touch since the user's previous conversion. The counterfactual model needs the whole journey:
+    # a cap drops sessions that did not convert and so selects sessions by their outcome (DECISIONS: attribution
+    # lag); given a cap it can only correct the earlier touches' histories (complete histories, delayed entry)
+    path_history_days: int | None = Field(default=None, ge=1)
     counterfactual_uncertainty: Literal["exchangeable", "specifications", "centred", "sampling"] = "exchangeable"
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     # a paid channel is underperforming when its ROAS interval lies entirely below target_roas or

@@ -24,6 +24,7 @@ from agents.attribution.counterfactual import (
     hazard_covariance,
     key_credit,
     one_blas_thread,
+    profile_dilution,
     session_design,
 )
 from agents.attribution.journeys import SEPARATOR
@@ -40,23 +41,25 @@ class Specification:
     presence: bool
     rule: str
     horizon_days: float | None = None
+    dilution: float | None = None  # carries' saturation; None: the default fit's, by profile likelihood
 
     @property
     def fit_key(self) -> tuple:
-        return (self.recent_hours, self.lookback_days, self.presence, self.horizon_days)
+        return (self.recent_hours, self.lookback_days, self.presence, self.horizon_days, self.dilution)
 
 
 # the first is the point estimate; the others vary one choice each, each read with both credit rules. The last
-# handles the journeys' left truncation (an early session's history is cut by the window, the last session's is
-# not) by complete histories of 14 days, the same length as the shorter lookback's
+# two shorten the history horizon (how far back an earlier touch counts for a session) to 14 and 7 days: with
+# the whole journey at risk (`lookback_hours`) the horizon is the lookback, else these are complete histories of
+# that length within the capped paths (left truncation by delayed entry)
 SPECIFICATIONS = tuple(
     Specification(hours, lookback, presence, rule, horizon)
     for hours, lookback, presence, horizon in (
         (96.0, None, True, None),
         (96.0, None, False, None),
         (192.0, None, True, None),
-        (96.0, 14.0, True, None),
         (96.0, None, True, 14.0),
+        (96.0, None, True, 7.0),
     )
     for rule in ("removal", "shapley")
 )
@@ -113,6 +116,7 @@ class CounterfactualModel:
         uncertainty: str = "exchangeable",
         specifications: tuple[Specification, ...] = SPECIFICATIONS,
         window_hours: float | None = None,
+        lookback_hours: float | None = None,
     ):
         if uncertainty not in UNCERTAINTY:
             raise ValueError(f"unknown counterfactual uncertainty {uncertainty!r}")
@@ -122,6 +126,11 @@ class CounterfactualModel:
         # oldest touch seen
         oldest = max((float(h) for key in hours or [] for h in key.split(SEPARATOR)), default=0.0)
         self.window_hours = float(window_hours) if window_hours is not None else oldest
+        # with every session of the journey given (window_hours inf): how far back an earlier touch counts, the
+        # horizon of the specifications that set none; None: every touch of the (capped) path counts
+        self.lookback_hours = lookback_hours
+        self.dilution: float | None = None  # learned on the first specification that leaves it open
+        self.dilution_profile: dict[float, float] = {}
         self.converted = np.asarray(converted, dtype=bool)
         self._counts = np.asarray(counts, dtype=float)
         with one_blas_thread():  # 171 parameters: more BLAS threads only contend
@@ -143,7 +152,8 @@ class CounterfactualModel:
             if spec.fit_key in fits:
                 continue
             lookback = None if spec.lookback_days is None else spec.lookback_days * 24.0
-            horizon = None if spec.horizon_days is None else min(spec.horizon_days * 24.0, self.window_hours)
+            horizon = self.lookback_hours if spec.horizon_days is None else spec.horizon_days * 24.0
+            horizon = None if horizon is None else min(horizon, self.window_hours)
             design = session_design(
                 paths,
                 converted,
@@ -156,7 +166,11 @@ class CounterfactualModel:
                 window_hours=self.window_hours if horizon is not None else None,
             )
             warm = start is not None and len(start) == design.n_params  # same columns: the default's fit is near
-            hazards = fit_hazards(design, counts, start if warm else None)
+            if spec.dilution is None and self.dilution is None:  # the first: learn the carries' saturation
+                self.dilution, design, hazards, self.dilution_profile = profile_dilution(design, counts)
+            else:
+                design = design.diluted(self.dilution if spec.dilution is None else spec.dilution)
+                hazards = fit_hazards(design, counts, start if warm else None)
             root = np.zeros((len(hazards), len(hazards)))
             if start is None or self.uncertainty not in DEFAULT_DRAWS_ONLY:
                 covariance = hazard_covariance(design, counts, hazards, robust=self.uncertainty != "sampling")

@@ -312,6 +312,28 @@ def test_complete_histories_remove_the_carry_the_window_fakes():
     assert complete < 0.05  # measured 0.02 (non-negative estimates of zero effects lean up)
 
 
+def test_whole_journeys_remove_the_selection_that_a_capped_path_makes():
+    # a path capped at 30 days before its end keeps only sessions followed by a purchase (or the user's last
+    # touch) within 30 days: earlier sessions that did not convert are dropped, the at-risk set is selected by
+    # the outcome. Given the whole journey, with the lookback as the history horizon (every session enters),
+    # the fit finds the chances the sessions were simulated with and no carry
+    q = np.array([0.06, 0.02, 0.04])
+
+    def fitted(window: float, **horizon) -> tuple[np.ndarray, float]:
+        paths, hours, converted, channels = _history_free_journeys(1500, seed=1, window=window)
+        design = session_design(paths, converted, channels, hours, presence=True, **horizon)
+        hazards = fit_hazards(design, np.ones(len(paths)))
+        credit = key_credit(design, hazards)
+        own = design.last_features[:, : len(channels)].toarray()
+        return -np.expm1(-hazards[: len(channels)]), float((credit * (1 - own))[converted].sum() / converted.sum())
+
+    capped_own, capped_off = fitted(720.0)
+    whole_own, whole_off = fitted(np.inf, horizon_hours=720.0, window_hours=np.inf)
+    assert capped_off > 0.1  # measured 0.18 (the own chances 0.92x, 0.89x, 1.00x; carry takes the rest)
+    assert whole_off < 0.06, whole_off  # measured 0.047: zero effects held non-negative lean up
+    assert np.allclose(whole_own, q, rtol=0.1), (whole_own, q)
+
+
 def test_a_further_specification_is_drawn_from_the_specifications_predictive_distribution(world):
     paths, _ = world
     data = build_journeys(paths, DAY, DAY, 30, ())

@@ -1,7 +1,9 @@
 {#-
-  Journeys: a user's touches up to and including the session of a conversion (within the lookback
-  window, after the user's previous conversion) form that conversion's path; the touches after a
-  user's last conversion form one non-converting journey. Markov attribution needs both.
+  Journeys: a user's touches up to and including the session of a conversion (every touch after the
+  user's previous conversion; with var mops_attribution_path_history_days, only those within that many
+  days before it) form that conversion's path; the touches after a user's last conversion form one
+  non-converting journey. Markov attribution needs both. Consumers apply their own lookback through
+  touch_hours_before_end; the counterfactual model needs the whole journey (every session at risk).
   touch_hours_before_end: hours from each touch to the journey's end (its conversion, or the last touch
   of a non-converting journey), aligned with channel_path, for time-decay attribution and lookbacks.
   Incremental: a user with a session or purchase rebuilt upstream since the last build (or within the GA4
@@ -115,11 +117,13 @@ touches_in_window as (
         on
             touch_journey.user_pseudo_id = conversion_sequence.user_pseudo_id
             and touch_journey.journey_number = conversion_sequence.conversion_number
+    {% if var('mops_attribution_path_history_days', none) is not none %}
     where
         conversion_sequence.transaction_id is null
         or touch_journey.session_started_at >= {{ dbt.dateadd(
-            'day', -1 * var('mops_attribution_lookback_days'), 'conversion_sequence.converted_at'
+            'day', -1 * var('mops_attribution_path_history_days'), 'conversion_sequence.converted_at'
         ) }}
+    {% endif %}
 
 ),
 
