@@ -118,8 +118,14 @@ def test_an_approval_granted_applies_the_decision(engine):
         book = ledger(settings, warehouse)
         assert book.verify().ok
         entries = book.entries()
-    decided = [(e["actor"], e["action"], e["run_id"]) for e in entries if e["action"] != "agent_run"]
+    runs_and_agents = ("agent_run", "run_workflow")
+    decided = [(e["actor"], e["action"], e["run_id"]) for e in entries if e["action"] not in runs_and_agents]
     assert decided == [("test-reviewer", "approve", summary.run_id)]
+    # the run ledgers itself, by who started it, after its decisions
+    assert [(e["actor"], e["run_id"]) for e in entries if e["action"] == "run_workflow"] == [
+        (resolve_actor(settings), summary.run_id)
+    ]
+    assert entries[-1]["action"] == "run_workflow"
     assert [e["action"] for e in entries].count("agent_run") == 1  # the budget agent's run, with its inputs
 
 
