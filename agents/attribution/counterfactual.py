@@ -96,18 +96,23 @@ class Design:
 
     def diluted(self, dilution: float) -> Design:
         """The same sessions with saturating carries: a row with m carry features present has each scaled by
-        m^-dilution (0: the additive carries; 1: their mean). The own effect is untouched."""
+        m^-dilution (0: the additive carries; 1: their mean). The own effect is untouched.
+
+        Rows equal before are equal after (the factor depends on the row's own entries), so the distinct rows
+        the likelihood sums over are this design's, diluted: found once for every dilution tried."""
         if dilution == 0.0:
             return self
         from dataclasses import replace
 
-        z = self.features.tocsr(copy=True)
-        n = len(self.channels)
-        is_carry = z.indices >= n
-        row = np.repeat(np.arange(z.shape[0]), np.diff(z.indptr))
-        m = np.bincount(row[is_carry], minlength=z.shape[0]).astype(float)
-        z.data = np.where(is_carry, z.data * np.maximum(m[row], 1.0) ** -dilution, z.data)
-        return replace(self, features=z)
+        out = replace(self, features=_dilute(self.features, len(self.channels), dilution))
+        z, y, row_class = self.distinct
+        out.__dict__["distinct"] = (_dilute(z, len(self.channels), dilution), y, row_class)
+        return out
+
+    @cached_property
+    def distinct(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """`distinct_rows` of the features and outcome: what a fit's likelihood is summed over."""
+        return distinct_rows(self.features, self.converted)
 
     @cached_property
     def last_features(self) -> sparse.csr_matrix:
@@ -141,6 +146,16 @@ class Design:
         session, channel = self.features[:, :n].nonzero()
         incidence[self.key_of_row[session], channel] = 1.0
         return incidence / np.maximum(incidence.sum(axis=1, keepdims=True), 1.0)
+
+
+def _dilute(features: sparse.csr_matrix, n: int, dilution: float) -> sparse.csr_matrix:
+    """Each carry entry (column >= n) of a row with m carry entries scaled by m^-dilution."""
+    z = features.tocsr(copy=True)
+    is_carry = z.indices >= n
+    row = np.repeat(np.arange(z.shape[0]), np.diff(z.indptr))
+    m = np.bincount(row[is_carry], minlength=z.shape[0]).astype(float)
+    z.data = np.where(is_carry, z.data * np.maximum(m[row], 1.0) ** -dilution, z.data)
+    return z
 
 
 def session_design(
@@ -266,7 +281,7 @@ def fit_hazards(design: Design, counts: np.ndarray, start: np.ndarray | None = N
     if design.n_params == 0 or not design.converted.any():
         return np.zeros(design.n_params)  # nothing converted: no cause to estimate
     row_weight = design.row_weight(counts)
-    z, y, row_class = distinct_rows(design.features, design.converted)
+    z, y, row_class = design.distinct
     weight = np.bincount(row_class, weights=row_weight, minlength=z.shape[0])
     zt = z.T.tocsr()
     scale = max(float(weight.sum()), 1.0)
