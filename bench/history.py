@@ -153,6 +153,18 @@ def _build(settings: Settings, label: str, out: dict) -> None:
     out[f"{label}_mode"] = outcome.plan.mode
     out[f"{label}_models"] = sum(n.startswith("model.") for n in outcome.nodes)
     out[f"{label}_selector"] = outcome.plan.select
+    out[f"{label}_model_s"] = _model_timings(settings)
+
+
+def _model_timings(settings: Settings) -> dict[str, float]:
+    """dbt's own time in each model of the last build (run_results.json), slowest first."""
+    results = json.loads((settings.dbt_target_path / "run_results.json").read_text())["results"]
+    models = {
+        r["unique_id"].removeprefix("model.mops."): round(r["execution_time"], 2)
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+    return dict(sorted(models.items(), key=lambda kv: -kv[1]))
 
 
 def _daily(settings: Settings, root: Path, out: dict) -> None:
