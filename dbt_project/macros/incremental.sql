@@ -46,3 +46,62 @@
     insert into {{ mart_watermarks() }} (model_name, built_up_to)
     select '{{ this.identifier }}', {% if newest | length > 1 %}greatest({{ newest | join(', ') }}){% else %}{{ newest[0] }}{% endif %}
 {%- endmacro %}
+
+{#-
+  Incremental marts that convert money: the FX ranges (int_fx_rates_ranged) a build converted with are kept
+  beside the mart, one row per model and range, in `<schema>._mops_fx_ranges`, written by a post-hook in the
+  model's own transaction (`record_fx_ranges`). A late or restated rate, a team rate file, an edited ECB seed
+  and a change of reporting currency (its ranges are flagged) all show as ranges in `fx_ranges_changed()`:
+  those built with and those of now, each less the other. `fx_ranges_kept()` is none before the first
+  build that kept them (no table yet): the caller then treats every row as changed.
+-#}
+{% macro fx_ranges_table() -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier='_mops_fx_ranges')) }}
+{%- endmacro %}
+
+{% macro fx_ranges_kept() -%}
+    {{ return(adapter.get_relation(
+        database=this.database, schema=this.schema, identifier='_mops_fx_ranges'
+    ) if execute else none) }}
+{%- endmacro %}
+
+{% macro fx_ranges_now() -%}
+    select
+        cast(currency_code as varchar(16)) as currency_code,
+        cast(valid_from as date) as valid_from,
+        cast(valid_to as date) as valid_to,
+        cast(units_per_usd as double precision) as units_per_usd,
+        currency_code = '{{ var("mops_reporting_currency") }}' as is_reporting_currency
+    from {{ ref('int_fx_rates_ranged') }}
+{%- endmacro %}
+
+{% macro fx_ranges_changed() -%}
+    {%- set kept -%}
+        select currency_code, valid_from, valid_to, units_per_usd, is_reporting_currency
+        from {{ fx_ranges_kept() }}
+        where model_name = '{{ this.identifier }}'
+    {%- endset -%}
+    select * from (
+        ({{ fx_ranges_now() }}) except ({{ kept }})
+    ) as added
+    union all
+    select * from (
+        ({{ kept }}) except ({{ fx_ranges_now() }})
+    ) as removed
+{%- endmacro %}
+
+{% macro record_fx_ranges() -%}
+    create table if not exists {{ fx_ranges_table() }} (
+        model_name varchar(256),
+        currency_code varchar(16),
+        valid_from date,
+        valid_to date,
+        units_per_usd double precision,
+        is_reporting_currency boolean
+    );
+    delete from {{ fx_ranges_table() }}
+    where model_name = '{{ this.identifier }}';
+    insert into {{ fx_ranges_table() }}
+    select '{{ this.identifier }}', currency_code, valid_from, valid_to, units_per_usd, is_reporting_currency
+    from ({{ fx_ranges_now() }}) as ranges
+{%- endmacro %}
