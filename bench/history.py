@@ -153,7 +153,8 @@ def _build(settings: Settings, label: str, out: dict) -> None:
     out[f"{label}_mode"] = outcome.plan.mode
     out[f"{label}_models"] = sum(n.startswith("model.") for n in outcome.nodes)
     out[f"{label}_selector"] = outcome.plan.select
-    out[f"{label}_model_s"] = _model_timings(settings)
+    if outcome.plan.mode != "nothing":  # no dbt process: run_results.json is the previous build's
+        out[f"{label}_model_s"] = _model_timings(settings)
 
 
 def _model_timings(settings: Settings) -> dict[str, float]:
