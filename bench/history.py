@@ -215,7 +215,7 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
 
 
-def measure(scale: float, save, tile_base: float | None = None) -> dict:
+def measure(scale: float, save, tile_base: float | None = None, daily: bool = True) -> dict:
     """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured.
 
     With `tile_base`, the history is that scale's exports tiled to `scale` (bench/history_tiles.py)."""
@@ -250,6 +250,8 @@ def measure(scale: float, save, tile_base: float | None = None) -> dict:
         _build(settings, "unchanged_day_build", out)
     out["build_peak_tree_rss_mb"] = round(peak.peak_mb)
     save(out)
+    if not daily:  # the builds only (--no-daily): the run stays incomplete
+        return out
     _land(exports / "days" / "2", settings)
     out["ingest_day_2_s"] = round(_ingest(settings), 2)
     _daily(settings, root, out)
@@ -268,6 +270,7 @@ def main() -> None:
     parser.add_argument(
         "--tile-base", type=float, default=None, help="tile this scale's exports up to each scale (memory)"
     )
+    parser.add_argument("--no-daily", action="store_true", help="stop after the builds (no `mops run daily`)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "history.json")
     args = parser.parse_args()
     # runs of other scales already in the file are kept: the large scale is measured on its own
@@ -285,8 +288,12 @@ def main() -> None:
         args.out.write_text(json.dumps(measured, indent=2) + "\n")
 
     for scale in args.scales:
-        r = measure(scale, save, args.tile_base)
+        r = measure(scale, save, args.tile_base, daily=not args.no_daily)
         runs.append(r)
+        if not r["complete"]:
+            day = r["incremental_day_build_s"]
+            print(f"scale {scale:>5g}: incremental day {day:.1f}s: {r['incremental_day_build_model_s']}")
+            continue
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "
             f"full build {r['full_build_s']:.1f}s; incremental day {r['incremental_day_build_s']:.1f}s "
