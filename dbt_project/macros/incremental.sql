@@ -105,3 +105,30 @@
     select '{{ this.identifier }}', currency_code, valid_from, valid_to, units_per_usd, is_reporting_currency
     from ({{ fx_ranges_now() }}) as ranges
 {%- endmacro %}
+
+{#-
+  Incremental marts replace only what differs: the rows of `rows` (a CTE of the rebuilt rows) whose `key`
+  value has rows other than those `this` holds for it. With `key` unique that is each new or changed row;
+  with a key shared by several rows (a browser's journeys), every row of a key with any row new, changed
+  or gone, so that dbt's delete by that key takes all of them. Rows already stored as they are rebuilt are
+  not written again: on DuckDB every written row costs the contract's primary-key index at commit.
+-#}
+{% macro rows_differing_from_built(rows, key, unique) -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | join(', ') if execute else '*' -%}
+    select * from {{ rows }}
+    where {{ key }} in (
+        select differing.{{ key }} from (
+            select {{ columns }} from {{ rows }}
+            except
+            select {{ columns }} from {{ this }} where {{ key }} in (select {{ key }} from {{ rows }})
+        ) as differing
+        {%- if not unique %}
+        union
+        select gone.{{ key }} from (
+            select {{ columns }} from {{ this }} where {{ key }} in (select {{ key }} from {{ rows }})
+            except
+            select {{ columns }} from {{ rows }}
+        ) as gone
+        {%- endif %}
+    )
+{%- endmacro %}

@@ -4,7 +4,8 @@
   journey's inputs_loaded_at), that has a purchase loaded since (a late purchase renumbers the journeys
   after it, also where its own journey has no touch), or a journey within the GA4 lookback of the newest
   touch it holds; and every journey whose revenue converts through an FX range that changed since the
-  last build. Each from its whole upstream row. Grain: one row per journey.
+  last build. Each from its whole upstream row; a browser whose journeys all come out as stored is not
+  written again. Grain: one row per journey.
 -#}
 {{ config(
     materialized='incremental',
@@ -97,6 +98,17 @@ final as (
     {{ fx_join('fx_from', "coalesce(journeys.revenue_currency, 'USD')", 'cast(journeys.last_touched_at as date)') }}
     {{ fx_join('fx_reporting', "'" ~ var('mops_reporting_currency') ~ "'", 'cast(journeys.last_touched_at as date)') }}
 
+),
+
+-- incremental: every journey of a browser with a journey new, changed or gone; the others stay as stored
+differing as (
+
+    {% if is_incremental() %}
+        {{ rows_differing_from_built('final', 'user_pseudo_id', unique=false) }}
+    {% else %}
+        select * from final
+    {% endif %}
+
 )
 
-select * from final
+select * from differing
