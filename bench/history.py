@@ -7,7 +7,9 @@ incremental changed-only build (`mops.core.build_plan`), 4. a build with nothing
 landed and ingested, then `mops run daily` timed as the caller sees it (the whole CLI in a subprocess,
 Prefect's temporary server included), with each step's time from ops.workflow_steps, and the peak
 resident memory: the largest single process (getrusage of children) and the whole process tree
-(sampled from /proc every 0.2 s). Writes bench/results/history[-large].json.
+(sampled from /proc every 0.2 s). Each build also records dbt's time in every model (run_results.json; dbt
+runs two models at a time, so a model's time includes waiting for the other's commit). `--no-daily` stops
+after the builds. Writes bench/results/history[-large].json.
 """
 
 from __future__ import annotations
