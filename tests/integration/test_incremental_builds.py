@@ -52,7 +52,7 @@ INCREMENTAL = [
     "int_conversion_paths_built",
 ]
 # contracted marts built incrementally (their watermark beside them)
-INCREMENTAL_MARTS = ["fct_touchpoints_v1", "fct_conversion_paths_v1"]
+INCREMENTAL_MARTS = ["fct_touchpoints_v1", "fct_conversion_paths_v1", "fct_conversions_v1"]
 # asserted to run incrementally each day and not under --full-refresh
 WATCHED = [
     "int_ga4_events_sessionized",
