@@ -21,6 +21,27 @@
     {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier='_mops_watermarks')) }}
 {%- endmacro %}
 
+{#-
+  The marts' side tables are created once at the start of every dbt invocation (on-run-start), never by the
+  post-hooks: two marts built at the same time would both create them, and the second creation conflicts
+  (DuckDB: a catalog write-write conflict; PostgreSQL: a duplicate type name).
+-#}
+{% macro create_mart_side_tables() -%}
+    {%- set marts = api.Relation.create(database=target.database, schema=generate_schema_name('marts', none)) -%}
+    {%- do adapter.create_schema(marts) -%}
+    create table if not exists {{ marts.incorporate(path={'identifier': '_mops_watermarks'}) }} (
+        model_name varchar(256), built_up_to timestamp
+    );
+    create table if not exists {{ marts.incorporate(path={'identifier': '_mops_fx_ranges'}) }} (
+        model_name varchar(256),
+        currency_code varchar(16),
+        valid_from date,
+        valid_to date,
+        units_per_usd double precision,
+        is_reporting_currency boolean
+    )
+{%- endmacro %}
+
 {% macro mart_built_up_to(floor="cast('1970-01-01' as timestamp)") -%}
     {%- set stored = adapter.get_relation(
         database=this.database, schema=this.schema, identifier='_mops_watermarks'
@@ -41,7 +62,6 @@
     {%- for model, column in inputs.items() -%}
         {%- do newest.append("(select max(" ~ column ~ ") from " ~ ref(model) ~ ")") -%}
     {%- endfor -%}
-    create table if not exists {{ mart_watermarks() }} (model_name varchar(256), built_up_to timestamp);
     delete from {{ mart_watermarks() }} where model_name = '{{ this.identifier }}';
     insert into {{ mart_watermarks() }} (model_name, built_up_to)
     select '{{ this.identifier }}', {% if newest | length > 1 %}greatest({{ newest | join(', ') }}){% else %}{{ newest[0] }}{% endif %}
@@ -91,14 +111,6 @@
 {%- endmacro %}
 
 {% macro record_fx_ranges() -%}
-    create table if not exists {{ fx_ranges_table() }} (
-        model_name varchar(256),
-        currency_code varchar(16),
-        valid_from date,
-        valid_to date,
-        units_per_usd double precision,
-        is_reporting_currency boolean
-    );
     delete from {{ fx_ranges_table() }}
     where model_name = '{{ this.identifier }}';
     insert into {{ fx_ranges_table() }}
