@@ -62,7 +62,9 @@ WATCHED = [
 ]
 GOOGLE_STATS = Path("google_ads") / "campaign_stats"
 REPORTING_CURRENCY = "EUR"  # not the purchases' USD: a rate change moves the marts' values
-TEAM_RATES_FROM = DAILY[0] - timedelta(days=5)  # the team's EUR rates, landed on DAILY[2], start here
+# the team's EUR rates, landed on DAILY[2], start here: after LATE_BUYER's purchase, so that the rates do not
+# re-convert it (and rebuild it for that reason) on the day its late session arrives
+TEAM_RATES_FROM = DAILY[0] - timedelta(days=2)
 TEAM_RATES = Path("finance") / "fx_rates" / "team_rates.csv"
 
 
