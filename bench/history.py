@@ -7,7 +7,9 @@ incremental changed-only build (`mops.core.build_plan`), 4. a build with nothing
 landed and ingested, then `mops run daily` timed as the caller sees it (the whole CLI in a subprocess,
 Prefect's temporary server included), with each step's time from ops.workflow_steps, and the peak
 resident memory: the largest single process (getrusage of children) and the whole process tree
-(sampled from /proc every 0.2 s). Writes bench/results/history[-large].json.
+(sampled from /proc every 0.2 s). Each build also records dbt's time in every model (run_results.json; dbt
+runs two models at a time, so a model's time includes waiting for the other's commit). `--no-daily` stops
+after the builds. Writes bench/results/history[-large].json.
 """
 
 from __future__ import annotations
@@ -153,6 +155,19 @@ def _build(settings: Settings, label: str, out: dict) -> None:
     out[f"{label}_mode"] = outcome.plan.mode
     out[f"{label}_models"] = sum(n.startswith("model.") for n in outcome.nodes)
     out[f"{label}_selector"] = outcome.plan.select
+    if outcome.plan.mode != "nothing":  # no dbt process: run_results.json is the previous build's
+        out[f"{label}_model_s"] = _model_timings(settings)
+
+
+def _model_timings(settings: Settings) -> dict[str, float]:
+    """dbt's own time in each model of the last build (run_results.json), slowest first."""
+    results = json.loads((settings.dbt_target_path / "run_results.json").read_text())["results"]
+    models = {
+        r["unique_id"].removeprefix("model.mops."): round(r["execution_time"], 2)
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+    return dict(sorted(models.items(), key=lambda kv: -kv[1]))
 
 
 def _daily(settings: Settings, root: Path, out: dict) -> None:
@@ -202,7 +217,7 @@ def _daily(settings: Settings, root: Path, out: dict) -> None:
     out["daily_steps"] = {s: {"status": st, "s": round(d, 2), "message": (m or "")[:160]} for s, st, d, m in rows}
 
 
-def measure(scale: float, save, tile_base: float | None = None) -> dict:
+def measure(scale: float, save, tile_base: float | None = None, daily: bool = True) -> dict:
     """One scale's series; `save(out)` after each phase, so a run stopped early keeps what it measured.
 
     With `tile_base`, the history is that scale's exports tiled to `scale` (bench/history_tiles.py)."""
@@ -237,6 +252,8 @@ def measure(scale: float, save, tile_base: float | None = None) -> dict:
         _build(settings, "unchanged_day_build", out)
     out["build_peak_tree_rss_mb"] = round(peak.peak_mb)
     save(out)
+    if not daily:  # the builds only (--no-daily): the run stays incomplete
+        return out
     _land(exports / "days" / "2", settings)
     out["ingest_day_2_s"] = round(_ingest(settings), 2)
     _daily(settings, root, out)
@@ -255,6 +272,7 @@ def main() -> None:
     parser.add_argument(
         "--tile-base", type=float, default=None, help="tile this scale's exports up to each scale (memory)"
     )
+    parser.add_argument("--no-daily", action="store_true", help="stop after the builds (no `mops run daily`)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "history.json")
     args = parser.parse_args()
     # runs of other scales already in the file are kept: the large scale is measured on its own
@@ -272,8 +290,12 @@ def main() -> None:
         args.out.write_text(json.dumps(measured, indent=2) + "\n")
 
     for scale in args.scales:
-        r = measure(scale, save, args.tile_base)
+        r = measure(scale, save, args.tile_base, daily=not args.no_daily)
         runs.append(r)
+        if not r["complete"]:
+            day = r["incremental_day_build_s"]
+            print(f"scale {scale:>5g}: incremental day {day:.1f}s: {r['incremental_day_build_model_s']}")
+            continue
         print(
             f"scale {scale:>5g}: raw {r['raw_rows']:,} rows, ingest {r['ingest_rows_per_s']:,.0f} rows/s; "
             f"full build {r['full_build_s']:.1f}s; incremental day {r['incremental_day_build_s']:.1f}s "

@@ -4,8 +4,9 @@ The days include what makes incremental models go wrong: a GA4 session crossing 
 two daily files), a session without ga_session_id (sessionized by inactivity) crossing into a day that is
 re-exported a week later, GA4 files re-exported with late events (one within the lookback, one a week late, so only
 the load watermark finds it), a late login and a late purchase that renumber a user's earlier journeys,
-and an ad platform file restating earlier days. After the last day every mart (and every incremental
-model) must equal, row for row, what `--full-refresh` builds from the same raw rows.
+an ad platform file restating earlier days, and the finance team's own EUR rates landing late (reported in
+EUR, so the journeys already built on those days are worth another amount). After the last day every mart
+(and every incremental model) must equal, row for row, what `--full-refresh` builds from the same raw rows.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ INCREMENTAL = [
     "int_purchases_last_touch_matched",
     "int_conversion_paths_built",
 ]
-INCREMENTAL_MARTS = ["fct_touchpoints_v1"]  # contracted marts built incrementally (their watermark beside them)
+# contracted marts built incrementally (their watermark beside them)
+INCREMENTAL_MARTS = ["fct_touchpoints_v1", "fct_conversion_paths_v1", "fct_conversions_v1"]
 # asserted to run incrementally each day and not under --full-refresh
 WATCHED = [
     "int_ga4_events_sessionized",
@@ -59,6 +61,11 @@ WATCHED = [
     *INCREMENTAL_MARTS,
 ]
 GOOGLE_STATS = Path("google_ads") / "campaign_stats"
+REPORTING_CURRENCY = "EUR"  # not the purchases' USD: a rate change moves the marts' values
+# the team's EUR rates, landed on DAILY[2], start here: after LATE_BUYER's purchase, so that the rates do not
+# re-convert it (and rebuild it for that reason) on the day its late session arrives
+TEAM_RATES_FROM = DAILY[0] - timedelta(days=2)
+TEAM_RATES = Path("finance") / "fx_rates" / "team_rates.csv"
 
 
 def _micros(day: date, hours: float) -> int:
@@ -107,6 +114,7 @@ def write_steps(demo: Path, steps: Path) -> None:
     _restate_ga4(con, LATE_WEEK, steps / "3" / "ga4" / "events" / daily_files[LATE_WEEK].name, late_purchase=True)
     _restate_ga4(con, LATE_DAYS, steps / "4" / "ga4" / "events" / daily_files[LATE_DAYS].name, late_purchase=False)
     _split_google_stats(demo, steps)
+    _team_rates(steps / "3" / TEAM_RATES)
     for path in demo.rglob("*"):
         rel = path.relative_to(demo)
         if path.is_file() and rel.parts[:2] != ("ga4", "events") and rel.parent != GOOGLE_STATS:
@@ -229,6 +237,14 @@ def _restate_ga4(con: duckdb.DuckDBPyConnection, day: date, path: Path, late_pur
     con.execute(f"copy (select * exclude (day) from late order by event_timestamp) to '{path}'")
 
 
+def _team_rates(path: Path) -> None:
+    """The finance team's EUR rates from TEAM_RATES_FROM on (they replace the ECB's from their first day), landed
+    after the journeys of those days were built: only the FX ranges the paths mart keeps find them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [f"EUR,{TEAM_RATES_FROM + timedelta(days=n)},{rate}" for n, rate in ((0, 0.5), (3, 0.6))]
+    path.write_text("currency_code,valid_from,units_per_usd\n" + "\n".join(rows) + "\n")
+
+
 def _split_google_stats(demo: Path, steps: Path) -> None:
     stats = pd.concat(
         [pd.read_csv(p, dtype=str) for p in sorted((demo / GOOGLE_STATS).glob("*.csv"))], ignore_index=True
@@ -344,11 +360,20 @@ def _assert_scenario_present(full: dict[str, pd.DataFrame]) -> None:
     conversions = full["marts.fct_conversions_v1"]
     late_buyer = conversions[conversions.user_pseudo_id == LATE_BUYER]
     assert late_buyer.last_non_direct_touchpoint_id.tolist() == [f"{LATE_BUYER}-{LATE_SESSION_ID}"]
+    # ... and the first touch of that purchase's path, built days before the session arrived
+    paths = full["marts.fct_conversion_paths_v1"]
+    late_path = paths[(paths.user_pseudo_id == LATE_BUYER) & (paths.is_converted == "True")]
+    assert len(late_path) == 1 and late_path.touch_count.tolist() == ["2"], late_path
+    first, last = late_path.channel_path.iloc[0].split(" > ")
+    assert first != "direct" and last == "direct", late_path.channel_path.iloc[0]
+    # journeys built before the team's rates landed, on days those rates now convert
+    dated = paths[paths.is_converted == "True"].last_touched_at.str[:10]
+    assert dated.between(TEAM_RATES_FROM.isoformat(), (DAILY[2] - timedelta(days=1)).isoformat()).sum() >= 5
 
 
 @pytest.fixture
 def duckdb_settings(tmp_path) -> Settings:
-    return make_settings(tmp_path)
+    return make_settings(tmp_path, reporting_currency=REPORTING_CURRENCY)
 
 
 def test_incremental_days_equal_a_full_refresh_on_duckdb(steps, duckdb_settings):

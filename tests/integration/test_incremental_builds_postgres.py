@@ -11,6 +11,7 @@ import pytest
 from mops.core.settings import Settings
 from tests.conftest import make_settings
 from tests.integration.test_incremental_builds import (
+    REPORTING_CURRENCY,
     _assert_same,
     _assert_scenario_present,
     _build_day_by_day,
@@ -29,7 +30,7 @@ def steps(tmp_path_factory) -> Path:
 @pytest.fixture
 def postgres_settings(tmp_path) -> Iterator[Settings]:
     with throwaway_database() as url:
-        yield make_settings(tmp_path, warehouse_url=url)
+        yield make_settings(tmp_path, warehouse_url=url, reporting_currency=REPORTING_CURRENCY)
 
 
 def test_incremental_days_equal_a_full_refresh_on_postgres(steps, postgres_settings):

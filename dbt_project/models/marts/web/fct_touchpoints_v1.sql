@@ -1,7 +1,8 @@
 {#-
   Incremental (see macros/incremental.sql): a build replaces every session rebuilt upstream since this
   mart's watermark (or within the GA4 lookback of the newest touch), and every session of a browser whose
-  identity (customer_id) was rebuilt; each from its whole upstream row. Grain: one row per session.
+  identity (customer_id) was rebuilt; each from its whole upstream row, and written only where it differs
+  from the row stored. Grain: one row per session.
 -#}
 {{ config(
     materialized='incremental',
@@ -74,6 +75,17 @@ final as (
     left join identities on sessions.user_pseudo_id = identities.user_pseudo_id
     left join channels on sessions.channel_id = channels.channel_id
 
+),
+
+-- incremental: the new or changed touches only; the others stay as stored
+differing as (
+
+    {% if is_incremental() %}
+        {{ rows_differing_from_built('final', 'touchpoint_id', unique=true) }}
+    {% else %}
+        select * from final
+    {% endif %}
+
 )
 
-select * from final
+select * from differing
