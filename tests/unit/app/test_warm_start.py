@@ -80,7 +80,9 @@ def warm(tmp_path):
     control.stop(state.folder)
 
 
-def _popen(warm: Warm, args: list[str], mode: str = "true", **env: str) -> subprocess.Popen:
+def _popen(warm: Warm, args: list[str], mode: str = "true", job: bool = False, **env: str) -> subprocess.Popen:
+    """`job`: in a process group of its own in this session, as a shell runs a job. Stop signals to an
+    orphaned process group are discarded by the kernel, and a test worker's group may be orphaned (xdist)."""
     return subprocess.Popen(
         [MOPS, *args],
         env={**warm.env, "MOPS_WARM_START": mode, **env},
@@ -88,6 +90,7 @@ def _popen(warm: Warm, args: list[str], mode: str = "true", **env: str) -> subpr
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        process_group=0 if job else None,
     )
 
 
@@ -197,7 +200,7 @@ def test_kill_9_of_the_caller_ends_the_child_and_its_dbt_process(warm):
         os.nice(3)
 
     process = subprocess.Popen(
-        [MOPS, "build"], env={**warm.env, "MOPS_WARM_START": "true"}, cwd=warm.root, stdout=subprocess.PIPE,
+        [MOPS, "build", "--full-refresh"], env={**warm.env, "MOPS_WARM_START": "true"}, cwd=warm.root, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, preexec_fn=as_a_caller,
     )  # fmt: skip
     child = _served_child(warm, process.pid)
@@ -215,7 +218,7 @@ def test_kill_9_of_the_caller_ends_the_child_and_its_dbt_process(warm):
 def test_ctrl_c_on_the_caller_stops_the_command_as_it_stops_a_cold_one(warm):
     codes = {}
     for mode in ("true", "false"):
-        process = _popen(warm, ["build"], mode)
+        process = _popen(warm, ["build", "--full-refresh"], mode)  # dbt runs whatever built before
         if mode == "true":
             _wait_for_dbt(_served_child(warm, process.pid))
         else:
@@ -239,7 +242,7 @@ def _wait_state(pid: int, states: str, timeout: float = 20.0) -> str:
 
 
 def test_ctrl_z_stops_the_child_with_the_caller_and_fg_continues_it(warm):
-    process = _popen(warm, ["build"])
+    process = _popen(warm, ["build", "--full-refresh"], job=True)  # dbt runs whatever built before
     child = _served_child(warm, process.pid)
     _wait_for_dbt(child)
     process.send_signal(signal.SIGTSTP)  # what the terminal sends on Ctrl-Z
