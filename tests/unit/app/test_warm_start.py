@@ -200,8 +200,8 @@ def test_kill_9_of_the_caller_ends_the_child_and_its_dbt_process(warm):
         os.nice(3)
 
     process = subprocess.Popen(
-        [MOPS, "build", "--full-refresh"], env={**warm.env, "MOPS_WARM_START": "true"}, cwd=warm.root, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=as_a_caller,
+        [MOPS, "build", "--full-refresh"], env={**warm.env, "MOPS_WARM_START": "true"}, cwd=warm.root,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=as_a_caller,
     )  # fmt: skip
     child = _served_child(warm, process.pid)
     dbt = _wait_for_dbt(child)
