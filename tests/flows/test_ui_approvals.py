@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 from flows.local import run_once
 from tests.flows.test_policies import DAY, MORNING_AFTER, applied, budget_spec, step
 
 
-def _paused_run(timeout_s: float = 60.0):
-    """The flow run once it is Paused, and the form schema the UI renders for it."""
+def _paused_run(since: datetime, timeout_s: float = 60.0):
+    """This test's flow run (created after `since`: a session's server keeps earlier tests' runs) once it is
+    Paused, and the form schema the UI renders for it."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
@@ -19,7 +21,11 @@ def _paused_run(timeout_s: float = 60.0):
     deadline = time.monotonic() + timeout_s
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if "workflow:budget" in r.tags]
+            runs = [
+                r
+                for r in client.read_flow_runs(flow_run_filter=paused)
+                if "workflow:budget" in r.tags and r.created is not None and r.created >= since
+            ]
             if runs:
                 keyset = runs[0].state.state_details.run_input_keyset
                 schema = client.read_flow_run_input(runs[0].id, keyset["schema"])
@@ -29,7 +35,7 @@ def _paused_run(timeout_s: float = 60.0):
 
 
 def _run_in_thread(settings):
-    result = {}
+    result = {"since": datetime.now(UTC)}
 
     def run() -> None:
         result["summary"] = run_once(settings, "budget", DAY, as_of=MORNING_AFTER)
@@ -47,7 +53,7 @@ def test_a_reviewer_approves_in_the_prefect_ui_form_and_the_same_records_are_wri
     settings, specs = engine
     budget_spec(specs, timeout=2.0)
     thread, result = _run_in_thread(settings)
-    run, schema = _paused_run()
+    run, schema = _paused_run(result["since"])
     form = json.loads(schema)
     rows = form["properties"]["decisions"]
     assert rows["default"] == [
@@ -76,10 +82,10 @@ def test_a_form_submitted_undecided_pauses_again_and_a_rejection_is_recorded(eng
     settings, specs = engine
     budget_spec(specs, timeout=2.0)
     thread, result = _run_in_thread(settings)
-    run, _ = _paused_run()
+    run, _ = _paused_run(result["since"])
     resume_flow_run(run.id, run_input={"reviewer": "test-approver", "decisions": []})  # nothing decided: wait on
     time.sleep(1.0)
-    again, _ = _paused_run()
+    again, _ = _paused_run(result["since"])
     assert again.id == run.id
     resume_flow_run(
         run.id,
@@ -108,10 +114,10 @@ def test_the_declared_reviewer_is_checked_against_the_policy_and_ledgered_as_una
     thread, result = _run_in_thread(settings)
     row = {"subject": "google_ads", "confidence": 0.9, "decision": "approve", "reason": ""}
     for reviewer in ("tester", "mallory", ""):
-        run, _ = _paused_run()
+        run, _ = _paused_run(result["since"])
         resume_flow_run(run.id, run_input={"reviewer": reviewer, "decisions": [row]})
         time.sleep(1.0)
-    run, _ = _paused_run()
+    run, _ = _paused_run(result["since"])
     resume_flow_run(run.id, run_input={"reviewer": "test-approver", "decisions": [row]})
     thread.join(timeout=60)
     statuses = {a.subject: (a.status, a.decided_by) for a in step(result["summary"], "budget").approvals}
