@@ -14,18 +14,16 @@ buy, or a click bringing the user back directly to buy); count_c is the number o
 likelihood (scipy L-BFGS-B, non-negative, a light ridge so unseen pairs stay at 0) on journeys grouped by path.
 The carries of a session's earlier channels saturate: with m earlier (channel, recency) features present, each
 carries m^-dilution of its effect (`Design.diluted`; 0: additive, 1: their mean), the dilution chosen by
-profile likelihood (`profile_dilution`). Where more earlier channels mark a more active user rather than
-more pull (their visits also come without any pull), the additive sum overstates the carry of long
-histories and the fit pays for it with a higher own effect.
+profile likelihood (`profile_dilution`): where many earlier channels mark an active user rather than more
+pull, the additive sum overstates long histories' carry.
 Which specification gives the credit and how all of them give the intervals: agents/attribution/specifications.py.
 
 Credit (after Shao & Li 2011, "Data-driven multi-touch attribution models"): for each conversion, channel c's
 removal effect is the drop in the converting session's probability when c's touches vanish, exp(-(eta - eta_c))
 - exp(-eta), with eta_c its share of the hazard (for the session's own channel, its own effect and its own
 earlier touches); credit is the removal effects normalised to sum to 1 per conversion (or the channels' Shapley
-values in the fitted model, `key_credit(rule="shapley")`). No channel is declared
-passive: a direct visit that only returns a user another channel brought gets little credit because direct
-sessions without such a touch rarely convert, which the data show.
+values in the fitted model, `key_credit(rule="shapley")`). No channel is declared passive: a direct visit
+that only returns a user another channel brought gets little credit, as direct sessions alone rarely convert.
 """
 
 from __future__ import annotations
@@ -98,8 +96,7 @@ class Design:
         """The same sessions with saturating carries: a row with m carry features present has each scaled by
         m^-dilution (0: the additive carries; 1: their mean). The own effect is untouched.
 
-        Rows equal before are equal after (the factor depends on the row's own entries), so the distinct rows
-        the likelihood sums over are this design's, diluted: found once for every dilution tried."""
+        Rows equal before are equal after, so the distinct rows are this design's, diluted (found once)."""
         if dilution == 0.0:
             return self
         from dataclasses import replace
